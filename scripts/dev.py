@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Set up and run the project with nothing but Python 3.11+, Node.js/npm and git.
+
+    python3 scripts/dev.py start   # venv, pip + npm install, migrate, demo, officer login, runserver
+    python3 scripts/dev.py test    # venv, pip install '.[test]' + npm install, the whole test suite
+
+Each step is skipped when it has nothing to do, so running it again is quick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+ENV_FILE = ROOT / ".env"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    print("$", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
+
+
+def stamp_matches(name: str, *sources: Path) -> bool:
+    """True when the sources have not changed since the step last ran (cached in .venv)."""
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources if p.exists())).hexdigest()
+    stamp = VENV / f".{name}.sha256"
+    if stamp.exists() and stamp.read_text() == digest:
+        return True
+    stamp.write_text(digest)
+    return False
+
+
+def ensure_env_file() -> None:
+    if ENV_FILE.exists():
+        return
+    ENV_FILE.write_text(
+        "# Written by scripts/dev.py for local development; never commit this file.\n"
+        "DEBUG=1\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+    )
+    print(f"Wrote {ENV_FILE.name} (DEBUG=1 and a random SECRET_KEY) for local development.")
+
+
+def install(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed.")
+    if not PYTHON.exists():
+        print(f"Creating the virtual environment in {VENV}")
+        venv.create(VENV, with_pip=True)
+    pyproject = ROOT / "pyproject.toml"
+    if not stamp_matches(f"pip-{extras or 'base'}", pyproject):
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+    lock = ROOT / "package-lock.json"
+    if not (ROOT / "node_modules").exists() or not stamp_matches("npm", lock):
+        run("npm", "ci", "--no-audit", "--no-fund")
+
+
+def start() -> None:
+    install("")
+    ensure_env_file()
+    manage = (PYTHON, "manage.py")
+    run(*manage, "migrate", "--no-input")
+    run(*manage, "load_demo")
+    run(*manage, "create_officer", "officer")
+    print("\nThe site: http://127.0.0.1:8000/   Officers' admin: http://127.0.0.1:8000/admin/")
+    print("Log in with the officer login printed above. Stop the site with Ctrl+C.\n", flush=True)
+    run(*manage, "runserver", "127.0.0.1:8000")
+
+
+def test(pytest_args: list[str]) -> None:
+    install("test")
+    run(PYTHON, "-m", "pytest", *pytest_args)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"start", "test"}:
+        sys.exit(__doc__)
+    try:
+        if sys.argv[1] == "start":
+            start()
+        else:
+            test(sys.argv[2:])
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
