@@ -376,9 +376,10 @@ class Period(models.Model):
         if match:
             start_year = int(match.group(1))
             end_part = match.group(2)
-            end_year = (
-                int(end_part) if len(end_part) == 4 else (start_year // 100) * 100 + int(end_part)
-            )
+            if len(end_part) == 4:
+                end_year = int(end_part)
+            else:  # two digits: the year after, across a century too (1999/00)
+                end_year = start_year + 1 if (start_year + 1) % 100 == int(end_part) else -1
             if end_year != start_year + 1:
                 raise ValueError(
                     f"“{text}” is not a financial year: the second year must follow the first "

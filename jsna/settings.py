@@ -17,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A local .env (written by scripts/dev.py for development, never committed) fills in what the
 # real environment leaves unset.
-load_dotenv(BASE_DIR / ".env", override=False)
+if not os.environ.get("DJANGO_DOTENV_DISABLED"):
+    load_dotenv(BASE_DIR / ".env", override=False)
 
 TESTING = "pytest" in sys.modules
 
@@ -190,6 +191,10 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     if env_bool("BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+FORMS_URLFIELD_ASSUME_HTTPS = True
+# Development and tests serve static files straight from their folders.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

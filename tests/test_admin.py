@@ -1,0 +1,99 @@
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.html import escape
+
+from pages.models import Section, Topic
+from pages.services import OFFICERS_GROUP, create_officer, officer_permission_codenames
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer_client(client, demo):
+    user, _ = create_officer(username="analyst", password="a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+def test_migrate_creates_the_officers_group_with_analyst_permissions():
+    group = Group.objects.get(name=OFFICERS_GROUP)
+    held = set(group.permissions.values_list("content_type__app_label", "codename"))
+    assert held == set(officer_permission_codenames())
+    assert ("pages", "change_section") in held
+    assert ("indicators", "add_value") in held
+    assert not any(app == "auth" for app, _ in held)
+
+
+def test_officer_can_use_every_data_and_page_admin_but_not_users(officer_client):
+    for model in admin.site._registry:
+        if model._meta.app_label not in {"indicators", "pages"}:
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = officer_client.get(url)
+        assert response.status_code == 200, url
+    assert officer_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def test_admin_lists_read_well(officer_client):
+    response = officer_client.get(reverse("admin:indicators_value_changelist"))
+    assert b"Lancashire-12" in response.content
+    response = officer_client.get(reverse("admin:indicators_area_changelist"), {"q": "Preston"})
+    assert b"E07000123" in response.content
+
+
+def test_value_form_explains_a_bad_confidence_limit(officer_client):
+    from indicators.models import Value
+
+    value = Value.objects.get(
+        area__code="E07000123", indicator__slug="cpp-rate", period__code="2013-03-31"
+    )
+    url = reverse("admin:indicators_value_change", args=[value.pk])
+    response = officer_client.post(
+        url,
+        {
+            "indicator": value.indicator_id,
+            "area": value.area_id,
+            "period": value.period_id,
+            "breakdown": "",
+            "value": "73.3",
+            "status": "available",
+            "note": "",
+            "count": "",
+            "denominator": "",
+            "lower_ci": "80",
+            "upper_ci": "",
+            "is_illustrative": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot be above the value" in response.content.decode()
+    value.refresh_from_db()
+    assert value.lower_ci is None
+
+
+def test_topic_admin_edits_sections_inline(officer_client):
+    page = Topic.objects.get(slug="child-protection")
+    response = officer_client.get(reverse("admin:pages_topic_change", args=[page.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('name="sections-') > 0
+    assert escape(Section.objects.get(topic=page, anchor="referrals").heading) in content
+
+
+def test_autocomplete_finds_areas_for_officers(officer_client):
+    response = officer_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "indicators",
+            "model_name": "value",
+            "field_name": "area",
+            "term": "Ribble",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [
+        "Ribble Valley (E07000124)",
+        "South Ribble (E07000126)",
+    ]
