@@ -227,7 +227,9 @@ class TopicLink(models.Model):
             models.CheckConstraint(
                 condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")),
                 name="topiclink_file_or_url",
-                violation_error_message="Give either a file to download or a web address, not both.",
+                violation_error_message=(
+                    "Give either a file to download or a web address, not both."
+                ),
             ),
         ]
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing but Python 3.11+, Node.js/npm and git.
 
-    python3 scripts/dev.py start   # venv, pip + npm install, migrate, demo, officer login, runserver
-    python3 scripts/dev.py test    # venv, pip install '.[test]' + npm install, the whole test suite
+    python3 scripts/dev.py start  # install, migrate, load the demo, print a login, run the site
+    python3 scripts/dev.py test   # install what the tests need, run the whole test suite
 
 Each step is skipped when it has nothing to do, so running it again is quick.
 """
@@ -50,7 +50,7 @@ def ensure_env_file() -> None:
 
 
 def install(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 the user has
         sys.exit("Python 3.11 or newer is needed.")
     if not PYTHON.exists():
         print(f"Creating the virtual environment in {VENV}")
