@@ -22,13 +22,14 @@ class TopicAdmin(admin.ModelAdmin):
     list_display = ["title", "path", "live", "author", "last_updated", "review_due"]
     list_filter = ["live", "depth", "parent"]
     search_fields = ["title", "summary", "keywords", "sections__body"]
-    autocomplete_fields = ["parent", "author"]
+    autocomplete_fields = ["parent", "author", "area", "comparators"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["author"]
     inlines = [SectionInline, TopicLinkInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "parent", "sort_order", "live"]}),
         ("For readers and search", {"fields": ["summary", "keywords"]}),
+        ("Data shown", {"fields": ["area", "comparators"]}),
         ("Ownership and review", {"fields": ["author", "last_updated", "review_due"]}),
     ]
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import BreakdownType, Indicator
+from indicators.models import Area, BreakdownType, Indicator
 
 
 class PageAuthor(models.Model):
@@ -73,6 +73,15 @@ class Topic(models.Model):
         "The page is listed under each of them in the A-Z.",
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="topics",
+        help_text="The area the page is about, e.g. Lancashire-12. Its region and country are "
+        "always shown beside it.",
+    )
+    comparators = models.ManyToManyField(
+        Area, blank=True, related_name="compared_on_topics",
+        help_text="Other areas to compare with, e.g. neighbouring authorities.",
+    )
     author = models.ForeignKey(
         PageAuthor,
         on_delete=models.SET_NULL,

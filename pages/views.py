@@ -36,3 +36,19 @@ class TopicDetailView(DetailView):
             ),
             path=self.kwargs["path"],
         )
+
+
+# --- A-Z and search ------------------------------------------------------------------------
+# Placeholders: the A-Z and search capability replaces these three classes.
+
+
+class AZIndexView(TemplateView):
+    template_name = "pages/a_z.html"
+
+
+class AZLetterView(TemplateView):
+    template_name = "pages/a_z.html"
+
+
+class SearchView(TemplateView):
+    template_name = "pages/search.html"

@@ -272,6 +272,8 @@ TOPICS = [
     ),
 ]
 
+PAGE_AREA = "E10000017"  # Lancashire-12
+PAGE_COMPARATORS = ["E06000008", "E06000009"]  # Blackburn with Darwen, Blackpool
 CHILD_PROTECTION = "children-and-young-people/childrens-social-care/child-protection"
 LAST_UPDATED = datetime.date(2014, 3, 19)
 REVIEW_DUE = datetime.date(2015, 3, 19)

@@ -162,7 +162,9 @@ def load_values(report: LoadReport, areas, indicators, periods, breakdowns) -> N
         )
 
 
-def load_topics(report: LoadReport, indicators: dict[str, Indicator]) -> Topic:
+def load_topics(
+    report: LoadReport, indicators: dict[str, Indicator], areas: dict[str, Area]
+) -> Topic:
     author = _save(
         PageAuthor,
         report,
@@ -187,9 +189,14 @@ def load_topics(report: LoadReport, indicators: dict[str, Indicator]) -> Topic:
                 "author": author if is_cp else None,
                 "last_updated": content.LAST_UPDATED if is_cp else None,
                 "review_due": content.REVIEW_DUE if is_cp else None,
+                "area": areas[content.PAGE_AREA] if is_cp else None,
             },
         )
     page = topics[content.CHILD_PROTECTION]
+    wanted = {areas[code] for code in content.PAGE_COMPARATORS}
+    if set(page.comparators.all()) != wanted:
+        page.comparators.set(wanted)
+        report.count("topic comparators", False)
     for order, (anchor, heading, slug, dimension, body) in enumerate(content.SECTIONS, start=1):
         _save(
             Section,
@@ -224,5 +231,5 @@ def load_demo() -> LoadReport:
     periods = load_periods(report, period_codes)
     breakdowns = load_breakdowns(report)
     load_values(report, areas, indicators, periods, breakdowns)
-    load_topics(report, indicators)
+    load_topics(report, indicators, areas)
     return report

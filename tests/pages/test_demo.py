@@ -120,3 +120,9 @@ def test_every_published_figure_is_stated_in_the_narrative(demo):
     narrative = " ".join(Section.objects.values_list("body", flat=True))
     for row in published_rows():
         assert row["value"] in narrative, row
+
+
+def test_child_protection_page_is_about_lancashire_and_its_neighbours(demo):
+    page = Topic.objects.get(path=content.CHILD_PROTECTION)
+    assert page.area.code == "E10000017"
+    assert sorted(a.code for a in page.comparators.all()) == ["E06000008", "E06000009"]
