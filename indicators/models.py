@@ -518,6 +518,17 @@ class ValueQuerySet(models.QuerySet["Value"]):
             )
         )
 
+    def for_topic_page(
+        self, *, indicator_ids: list[int], area: Area, comparator_ids: list[int]
+    ) -> ValueQuerySet:
+        """Every value a topic page shows, in one query: its indicators for the page's area,
+        the area's comparators and the areas within it (e.g. Lancashire's districts)."""
+        return (
+            self.filter(indicator_id__in=indicator_ids)
+            .filter(Q(area_id__in=[area.pk, *comparator_ids]) | Q(area__parent_id=area.pk))
+            .with_related()
+        )
+
     def illustrative(self) -> ValueQuerySet:
         return self.filter(is_illustrative=True)
 

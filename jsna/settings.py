@@ -192,7 +192,6 @@ if not DEBUG and not TESTING:
     if env_bool("BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
 # Development and tests serve static files straight from their folders.
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 

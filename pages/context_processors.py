@@ -3,4 +3,5 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, str]:
-    return {"site_name": settings.SITE_NAME}
+    # search_query: the search view sets it to what was searched for, to fill the header box.
+    return {"site_name": settings.SITE_NAME, "search_query": ""}

@@ -13,8 +13,28 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographe
 )
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "hr",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "pre",
+    "hr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set()}
 
@@ -23,7 +43,9 @@ def render_markdown(text: str) -> str:
     html = _parser.render(text or "")
     # Headings inside a section start below the section's own h2.
     for level in (2, 1):
-        html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
+        html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(
+            f"</h{level}>", f"</h{level + 2}>"
+        )
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

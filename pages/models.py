@@ -74,12 +74,18 @@ class Topic(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
     area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="topics",
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="topics",
         help_text="The area the page is about, e.g. Lancashire-12. Its region and country are "
         "always shown beside it.",
     )
     comparators = models.ManyToManyField(
-        Area, blank=True, related_name="compared_on_topics",
+        Area,
+        blank=True,
+        related_name="compared_on_topics",
         help_text="Other areas to compare with, e.g. neighbouring authorities.",
     )
     author = models.ForeignKey(
@@ -159,13 +165,12 @@ class Topic(models.Model):
         return [word.strip() for word in self.keywords.split(",") if word.strip()]
 
     def ancestors(self) -> list[Topic]:
-        """Parents from the root down, not including this page."""
-        chain: list[Topic] = []
-        node = self.parent
-        while node is not None:
-            chain.insert(0, node)
-            node = node.parent
-        return chain
+        """Parents from the root down, not including this page: one query, by path."""
+        parts = self.path.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        if not prefixes:
+            return []
+        return list(Topic.objects.filter(path__in=prefixes).order_by("depth"))
 
 
 class Section(models.Model):

@@ -60,7 +60,8 @@ def install(extras: str) -> None:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
     lock = ROOT / "package-lock.json"
-    if not (ROOT / "node_modules").exists() or not stamp_matches("npm", lock):
+    lock_unchanged = stamp_matches("npm", lock)
+    if not (ROOT / "node_modules").exists() or not lock_unchanged:
         run("npm", "ci", "--no-audit", "--no-fund")
 
 

@@ -5,21 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
-        ('pages', '0001_initial'),
+        ("indicators", "0001_initial"),
+        ("pages", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='topic',
-            name='area',
-            field=models.ForeignKey(blank=True, help_text='The area the page is about, e.g. Lancashire-12. Its region and country are always shown beside it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='topics', to='indicators.area'),
+            model_name="topic",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The area the page is about, e.g. Lancashire-12. Its region and country are always shown beside it.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="topics",
+                to="indicators.area",
+            ),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='comparators',
-            field=models.ManyToManyField(blank=True, help_text='Other areas to compare with, e.g. neighbouring authorities.', related_name='compared_on_topics', to='indicators.area'),
+            model_name="topic",
+            name="comparators",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Other areas to compare with, e.g. neighbouring authorities.",
+                related_name="compared_on_topics",
+                to="indicators.area",
+            ),
         ),
     ]

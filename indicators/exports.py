@@ -1,0 +1,208 @@
+"""Downloads of indicator values as CSV and XLSX.
+
+Every download has the same columns (`COLUMNS`), whichever page it comes from, so a reader can
+put files from different pages together. Numbers stay numbers: in XLSX they are numeric cells,
+in CSV they are written from the stored `Decimal`, rounded to the indicator's decimal places,
+never through a float. Text that a spreadsheet would read as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import tablib
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from indicators.models import Indicator, Value
+
+COLUMNS = (
+    "indicator",
+    "indicator_slug",
+    "unit",
+    "area_code",
+    "area_name",
+    "area_type",
+    "period",
+    "period_type",
+    "breakdown_type",
+    "breakdown",
+    "value",
+    "status",
+    "count",
+    "denominator",
+    "lower_ci_95",
+    "upper_ci_95",
+    "note",
+    "illustrative",
+    "source",
+)
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMATS = tuple(CONTENT_TYPES)
+
+# A spreadsheet reads text starting with one of these as a formula (or as the start of one).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, with a leading apostrophe so it is not.
+
+    Only for text: numbers are never passed here, so a negative figure stays a number."""
+    if text.startswith(FORMULA_PREFIXES):
+        return f"'{text}"
+    return text
+
+
+def rounded(number: Decimal | None, indicator: Indicator) -> Decimal | None:
+    """The stored figure to the indicator's decimal places, as shown on the site."""
+    if number is None:
+        return None
+    return number.quantize(Decimal(1).scaleb(-indicator.decimal_places))
+
+
+def trimmed(number: Decimal | None) -> Decimal | None:
+    """A count or denominator without the storage's trailing zeros: 878, not 878.000000."""
+    if number is None:
+        return None
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
+
+
+def value_row(value: Value) -> tuple:
+    """One row of a download, in the order of `COLUMNS`."""
+    indicator, area, period, breakdown = value.indicator, value.area, value.period, value.breakdown
+    cells = (
+        indicator.name,
+        indicator.slug,
+        indicator.unit_label,
+        area.code,
+        area.name,
+        area.get_area_type_display(),
+        period.label,
+        period.get_kind_display(),
+        breakdown.get_dimension_display() if breakdown else "",
+        breakdown.label if breakdown else "",
+        rounded(value.value, indicator),
+        value.get_status_display(),
+        trimmed(value.count),
+        trimmed(value.denominator),
+        rounded(value.lower_ci, indicator),
+        rounded(value.upper_ci, indicator),
+        value.note,
+        "yes" if value.is_illustrative else "no",
+        indicator.source,
+    )
+    return tuple(neutralise_formula(c) if isinstance(c, str) else c for c in cells)
+
+
+def values_dataset(queryset: QuerySet[Value]) -> tablib.Dataset:
+    """The values of `queryset`, in its order, as a dataset with the download columns.
+
+    Text cells are already safe for spreadsheets (see `neutralise_formula`); numbers are
+    `Decimal`s (or None when the value is missing); `illustrative` is "yes" or "no"."""
+    dataset = tablib.Dataset(headers=list(COLUMNS), title="JSNA data")
+    rows = queryset.select_related("indicator", "area", "period", "breakdown")
+    for value in rows.iterator(chunk_size=2000):
+        dataset.append(value_row(value))
+    return dataset
+
+
+def _text_cell(cell: object) -> str:
+    return neutralise_formula(str(cell))
+
+
+def render_csv(dataset: tablib.Dataset) -> bytes:
+    """UTF-8 with a byte order mark, so that Excel reads the accents and symbols correctly."""
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow([_text_cell(h) for h in dataset.headers])
+    for row in dataset:
+        writer.writerow(
+            "" if c is None else c if isinstance(c, (Decimal, int, float)) else _text_cell(c)
+            for c in row
+        )
+    return stream.getvalue().encode("utf-8-sig")
+
+
+def _number_format(number: Decimal) -> str:
+    """An Excel number format that shows as many decimal places as the figure has: 73.3 → 0.0."""
+    places = -int(number.as_tuple().exponent)
+    return "0." + "0" * places if places > 0 else "0"
+
+
+def render_xlsx(dataset: tablib.Dataset) -> bytes:
+    """One sheet, bold frozen header, numbers as numeric cells shown to their decimal places."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=(dataset.title or "Data")[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in dataset.headers:
+        cell = WriteOnlyCell(sheet, value=_text_cell(name))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in dataset:
+        cells: list[object] = []
+        for value in row:
+            if isinstance(value, Decimal):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = _number_format(value)
+                cells.append(cell)
+            elif value is None or isinstance(value, (int, float)):
+                cells.append(value)
+            else:
+                # openpyxl refuses control characters; a note pasted from elsewhere may have them.
+                cells.append(ILLEGAL_CHARACTERS_RE.sub("", _text_cell(value)))
+        sheet.append(cells)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+RENDERERS = {"csv": render_csv, "xlsx": render_xlsx}
+
+
+def check_format(fmt: str) -> str:
+    """The format if this site offers it; a 404 otherwise, as for any address it does not have."""
+    if fmt not in RENDERERS:
+        raise Http404(f"Downloads come as {' or '.join(FORMATS)}, not “{fmt}”.")
+    return fmt
+
+
+def download_filename(name: str, fmt: str) -> str:
+    """`jsna-<name>-<yyyy-mm-dd>.<fmt>`, dated today (the site's time zone)."""
+    return f"jsna-{name}-{timezone.localdate().isoformat()}.{fmt}"
+
+
+def download_response(dataset: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
+    """An attachment response: `fmt` is "csv" or "xlsx", `name` a slug for the file name."""
+    body = RENDERERS[check_format(fmt)](dataset)
+    return HttpResponse(
+        body,
+        headers={
+            "Content-Type": CONTENT_TYPES[fmt],
+            "Content-Disposition": content_disposition_header(
+                as_attachment=True, filename=download_filename(name, fmt)
+            ),
+        },
+    )
+
+
+def values_download(queryset: QuerySet[Value], fmt: str, name: str) -> HttpResponse:
+    """The values of `queryset` as a CSV or XLSX download named after `name`."""
+    check_format(fmt)
+    return download_response(values_dataset(queryset), fmt, name)

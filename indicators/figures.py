@@ -1,0 +1,343 @@
+"""The figures behind a topic section: chart data, table rows and comparisons in words.
+
+Everything is computed from values already fetched (one query for the whole page, see
+`Value.objects.for_topic_page`), so a page's query count does not grow with the data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from indicators.models import Area, Indicator, Period, Polarity, Unit, Value
+
+ChartKind = str  # "trend" | "areas" | "breakdown"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    area: Area
+    value: Value
+    direction: str  # "higher" | "lower" | "same"
+    judgement: str  # "better" | "worse" | "" (no judgement)
+
+    @property
+    def marker(self) -> str:
+        return {"higher": "▲ Higher", "lower": "▼ Lower", "same": "● Same"}[self.direction]
+
+    @property
+    def area_phrase(self) -> str:
+        return area_name(self.area)
+
+    @property
+    def css(self) -> str:
+        return self.judgement or "neutral"
+
+
+@dataclass
+class TableRow:
+    label: str
+    cells: list[Value | None]
+    url: str = ""
+    is_main: bool = False
+
+
+@dataclass
+class SectionFigures:
+    indicator: Indicator
+    kind: ChartKind
+    caption: str
+    columns: list[str]
+    rows: list[TableRow]
+    chart: dict
+    statement: str = ""
+    comparisons: list[Comparison] = field(default_factory=list)
+    latest: Value | None = None
+    period: Period | None = None
+
+    @property
+    def has_illustrative(self) -> bool:
+        return any(v is not None and v.is_illustrative for row in self.rows for v in row.cells)
+
+    @property
+    def values(self) -> list[Value]:
+        return [v for row in self.rows for v in row.cells if v is not None]
+
+
+def _number(value: Value) -> float | None:
+    return float(value.value) if value.value is not None else None
+
+
+def _noun(indicator: Indicator) -> str:
+    return {Unit.PERCENTAGE: "percentage", Unit.RATE: "rate", Unit.COUNT: "number"}.get(
+        indicator.unit, "value"
+    )
+
+
+def figure_text(value: Value, *, in_brackets: bool = False) -> str:
+    """A figure as written in a sentence: “638.6”, “27.6%”, “73.3 per 10,000”, with a note
+    when it is illustrative (“, illustrative” inside brackets, “ (illustrative)” outside)."""
+    indicator = value.indicator
+    if value.value is None:
+        return value.get_status_display().lower()
+    text = indicator.format_value(value.value)
+    if indicator.unit == Unit.PERCENTAGE:
+        text += "%"
+    elif indicator.unit == Unit.RATE:
+        text += f" per {indicator.multiplier:,}"
+    if value.is_illustrative:
+        text += ", illustrative" if in_brackets else " (illustrative)"
+    return text
+
+
+def when(period: Period, *, start: bool = False) -> str:
+    """“in 2012/13” for a span of time, “on 31 March 2013” for a snapshot date."""
+    word = "on" if period.kind == "snapshot" else "in"
+    return f"{word.capitalize() if start else word} {period.label}"
+
+
+def area_name(area: Area) -> str:
+    """An area as named mid-sentence: regions take “the” (“the North West”)."""
+    return f"the {area.display_name}" if area.area_type == "region" else area.display_name
+
+
+def compare(main: Value, other: Value) -> Comparison:
+    if main.value > other.value:
+        direction = "higher"
+    elif main.value < other.value:
+        direction = "lower"
+    else:
+        direction = "same"
+    polarity = main.indicator.polarity
+    judgement = ""
+    if direction != "same" and polarity != Polarity.NO_JUDGEMENT:
+        good = "lower" if polarity == Polarity.LOW_IS_GOOD else "higher"
+        judgement = "better" if direction == good else "worse"
+    return Comparison(area=other.area, value=other, direction=direction, judgement=judgement)
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class FigureBuilder:
+    """Builds each section's figures for one page from the page's values."""
+
+    def __init__(self, values: Iterable[Value], area: Area, comparators: list[Area]):
+        self.area = area
+        self.comparators = [a for a in comparators if a.pk != area.pk]
+        self.by_indicator: dict[int, list[Value]] = defaultdict(list)
+        for value in values:
+            self.by_indicator[value.indicator_id].append(value)
+
+    def build(self, indicator: Indicator, breakdown_dimension: str = "") -> SectionFigures | None:
+        values = self.by_indicator.get(indicator.pk, [])
+        if breakdown_dimension:
+            return self._breakdown(indicator, values, breakdown_dimension)
+        overall = [v for v in values if v.breakdown_id is None]
+        if not overall:
+            return None
+        children = [v for v in overall if v.area.parent_id == self.area.pk]
+        latest_child_period = max(
+            (v.period for v in children), default=None, key=lambda p: (p.end_date, p.start_date)
+        )
+        if latest_child_period is not None:
+            at_latest = [v for v in children if v.period_id == latest_child_period.pk]
+            if len(at_latest) >= 3:
+                return self._areas(indicator, overall, at_latest, latest_child_period)
+        return self._trend(indicator, overall)
+
+    # --- the three kinds of chart ---------------------------------------------------------
+
+    def _trend(self, indicator: Indicator, values: list[Value]) -> SectionFigures:
+        order = [self.area, *self.comparators]
+        wanted = {a.pk for a in order}
+        values = [v for v in values if v.area_id in wanted]
+        periods = sorted({v.period for v in values}, key=lambda p: (p.end_date, p.start_date))
+        grid = {(v.area_id, v.period_id): v for v in values}
+        rows = []
+        for area in order:
+            cells = [grid.get((area.pk, p.pk)) for p in periods]
+            if any(cells):
+                rows.append(
+                    TableRow(
+                        area.display_name, cells, area.get_absolute_url(), area.pk == self.area.pk
+                    )
+                )
+        datasets = [
+            {
+                "label": row.label,
+                "data": [_number(v) if v else None for v in row.cells],
+                "illustrative": [bool(v and v.is_illustrative) for v in row.cells],
+                "main": row.is_main,
+            }
+            for row in rows
+        ]
+        figures = SectionFigures(
+            indicator=indicator,
+            kind="trend",
+            caption=f"{indicator.name}: {_join([r.label for r in rows])}, "
+            f"{periods[0].label} to {periods[-1].label}"
+            if periods
+            else indicator.name,
+            columns=[p.label for p in periods],
+            rows=rows,
+            chart={"type": "line", "labels": [p.label for p in periods], "datasets": datasets},
+        )
+        self._describe_latest(figures, values)
+        return figures
+
+    def _areas(
+        self, indicator: Indicator, overall: list[Value], at_latest: list[Value], period: Period
+    ) -> SectionFigures:
+        ranked = sorted(at_latest, key=lambda v: (v.value is None, -(v.value or 0), v.area.name))
+        rows = [TableRow(v.area.display_name, [v], v.area.get_absolute_url()) for v in ranked]
+        parent_value = next(
+            (v for v in overall if v.area_id == self.area.pk and v.period_id == period.pk), None
+        )
+        if parent_value is not None:
+            rows.append(
+                TableRow(
+                    f"{self.area.display_name} (all districts)",
+                    [parent_value],
+                    self.area.get_absolute_url(),
+                    True,
+                )
+            )
+        chart = {
+            "type": "bar",
+            "labels": [v.area.display_name for v in ranked],
+            "datasets": [
+                {
+                    "label": f"{indicator.name}, {period.label}",
+                    "data": [_number(v) for v in ranked],
+                    "illustrative": [v.is_illustrative for v in ranked],
+                }
+            ],
+            "reference": {
+                "label": f"{self.area.display_name}: {figure_text(parent_value)}",
+                "value": _number(parent_value),
+                "illustrative": parent_value.is_illustrative,
+            }
+            if parent_value is not None
+            else None,
+        }
+        figures = SectionFigures(
+            indicator=indicator,
+            kind="areas",
+            caption=f"{indicator.name} by district, {period.label}, highest first",
+            columns=[period.label],
+            rows=rows,
+            chart=chart,
+            period=period,
+        )
+        with_values = [v for v in ranked if v.value is not None]
+        if len(with_values) >= 2:
+            top, bottom = with_values[0], with_values[-1]
+            figures.statement = (
+                f"{when(period, start=True)}, {top.area.display_name} had the highest "
+                f"{_noun(indicator)} of the {len(ranked)} districts, {figure_text(top)}, and "
+                f"{bottom.area.display_name} the lowest, {figure_text(bottom)}."
+            )
+            if parent_value is not None:
+                figures.statement += (
+                    f" The figure for {self.area.display_name} as a whole was "
+                    f"{figure_text(parent_value)}."
+                )
+        return figures
+
+    def _breakdown(
+        self, indicator: Indicator, values: list[Value], dimension: str
+    ) -> SectionFigures | None:
+        mine = [
+            v
+            for v in values
+            if v.area_id == self.area.pk and v.breakdown_id and v.breakdown.dimension == dimension
+        ]
+        if not mine:
+            return None
+        period = max((v.period for v in mine), key=lambda p: (p.end_date, p.start_date))
+        mine = sorted(
+            (v for v in mine if v.period_id == period.pk),
+            key=lambda v: (v.breakdown.sort_order, v.breakdown.label),
+        )
+        rows = [TableRow(v.breakdown.label, [v]) for v in mine]
+        dimension_label = mine[0].breakdown.get_dimension_display()
+        chart = {
+            "type": "bar",
+            "labels": [v.breakdown.label for v in mine],
+            "datasets": [
+                {
+                    "label": f"{indicator.name}, {self.area.display_name}, {period.label}",
+                    "data": [_number(v) for v in mine],
+                    "illustrative": [v.is_illustrative for v in mine],
+                }
+            ],
+        }
+        figures = SectionFigures(
+            indicator=indicator,
+            kind="breakdown",
+            caption=f"{indicator.name} by {dimension_label.lower()}, {self.area.display_name}, "
+            f"{period.label}",
+            columns=[period.label],
+            rows=rows,
+            chart=chart,
+            period=period,
+        )
+        largest = max((v for v in mine if v.value is not None), key=lambda v: v.value, default=None)
+        if largest is not None:
+            figures.statement = (
+                f"{when(period, start=True)} the largest group in {self.area.display_name} was "
+                f"{largest.breakdown.label}: {figure_text(largest)}."
+            )
+        return figures
+
+    # --- words ------------------------------------------------------------------------------
+
+    def _describe_latest(self, figures: SectionFigures, values: list[Value]) -> None:
+        mine = sorted(
+            (v for v in values if v.area_id == self.area.pk and v.value is not None),
+            key=lambda v: (v.period.end_date, v.period.start_date),
+        )
+        if not mine:
+            return
+        latest = mine[-1]
+        figures.latest, figures.period = latest, latest.period
+        indicator = latest.indicator
+        sentence = (
+            f"{when(latest.period, start=True)} the {_noun(indicator)} for "
+            f"{self.area.display_name} was {figure_text(latest)}"
+        )
+        if len(mine) >= 2:
+            previous = mine[-2]
+            change = latest.value - previous.value
+            word = "up from" if change > 0 else "down from" if change < 0 else "the same as"
+            sentence += f", {word} {figure_text(previous)} {when(previous.period)}"
+        sentence += "."
+        same_period = [
+            v
+            for v in values
+            if v.period_id == latest.period_id and v.area_id != self.area.pk and v.value is not None
+        ]
+        order = {a.pk: i for i, a in enumerate(self.comparators)}
+        same_period.sort(key=lambda v: order.get(v.area_id, len(order)))
+        figures.comparisons = [compare(latest, other) for other in same_period]
+        groups: dict[str, list[str]] = defaultdict(list)
+        for c in figures.comparisons:
+            groups[c.direction].append(
+                f"{area_name(c.area)} ({figure_text(c.value, in_brackets=True)})"
+            )
+        parts = []
+        for direction, phrase in (
+            ("higher", "higher than"),
+            ("lower", "lower than"),
+            ("same", "the same as"),
+        ):
+            if groups[direction]:
+                parts.append(f"{phrase} {_join(groups[direction])}")
+        if parts:
+            sentence += " This is " + "; ".join(parts) + "."
+        sentence += " " + indicator.polarity_sentence
+        figures.statement = sentence
