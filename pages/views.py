@@ -1,9 +1,15 @@
+import re
+from typing import Any
+
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
 from indicators.figures import FigureBuilder
 from indicators.models import Value
+from pages import search  # Also connects the signals that keep the A to Z up to date.
 from pages.models import Section, Topic
 from pages.tables import figures_table
 
@@ -13,14 +19,13 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        live_children = Topic.objects.live().order_by("sort_order", "title")
         context["themes"] = (
             Topic.objects.live()
             .roots()
             .prefetch_related(
-                Prefetch(
-                    "children",
-                    queryset=Topic.objects.live().order_by("sort_order", "title"),
-                )
+                Prefetch("children", queryset=live_children),
+                Prefetch("children__children", queryset=live_children),
             )
             .order_by("sort_order", "title")
         )
@@ -72,16 +77,59 @@ class TopicDetailView(DetailView):
 
 
 # --- A-Z and search ------------------------------------------------------------------------
-# Placeholders: the A-Z and search capability replaces these three classes.
 
 
 class AZIndexView(TemplateView):
+    """Every published topic, under its title and its keywords, grouped by first letter."""
+
     template_name = "pages/a_z.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        index = search.a_z_index()
+        context.update(a_z_letters=index.letters, current_letter="", groups=index.groups())
+        return context
 
 
 class AZLetterView(TemplateView):
+    """The entries of one letter; the letter is case-insensitive, anything else is a 404."""
+
     template_name = "pages/a_z.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        letter = self.kwargs["letter"]
+        if not re.fullmatch(r"[A-Za-z]", letter):
+            raise Http404("The A to Z has only the letters A to Z.")
+        index = search.a_z_index()
+        current = letter.upper()
+        entries = index.for_letter(current)
+        context.update(
+            a_z_letters=index.letters,
+            current_letter=current,
+            groups=[(current, entries)] if entries else [],
+        )
+        return context
 
 
 class SearchView(TemplateView):
+    """Topics and indicators matching `q`, best first, 20 to a page."""
+
     template_name = "pages/search.html"
+    paginate_by = 20
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = search.parse_query(self.request.GET.get("q", ""))
+        hits = search.find(query)
+        page = Paginator(hits, self.paginate_by).get_page(self.request.GET.get("page"))
+        context.update(
+            query=query,
+            search_query=query.text,
+            page_obj=page,
+            results=search.describe(list(page.object_list), query),
+            max_query_length=search.MAX_QUERY_LENGTH,
+            # Readers who found nothing are offered the A to Z.
+            a_z_letters=search.a_z_index().letters if not hits else frozenset(),
+        )
+        return context
