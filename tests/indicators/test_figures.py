@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+import pytest
+
+from indicators.figures import FigureBuilder, compare, figure_text, when
+from indicators.models import Period, Value
+from tests.factories import AreaFactory, IndicatorFactory, PeriodFactory, ValueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("polarity", "main", "other", "direction", "judgement"),
+    [
+        ("low", "638.6", "520.7", "higher", "worse"),
+        ("low", "2.4", "5.2", "lower", "better"),
+        ("high", "460.3", "387.4", "higher", "better"),
+        ("high", "460.3", "482.7", "lower", "worse"),
+        ("none", "73.3", "14.1", "higher", ""),
+        ("low", "20.0", "20.0", "same", ""),
+    ],
+)
+def test_comparison_direction_and_judgement_follow_polarity(
+    polarity, main, other, direction, judgement
+):
+    indicator = IndicatorFactory(polarity=polarity)
+    period = PeriodFactory()
+    a = ValueFactory(indicator=indicator, period=period, value=Decimal(main))
+    b = ValueFactory(indicator=indicator, period=period, value=Decimal(other))
+    result = compare(a, b)
+    assert (result.direction, result.judgement) == (direction, judgement)
+
+
+def test_figure_text_by_unit_and_illustrative():
+    rate = IndicatorFactory(unit="rate", multiplier=10_000, population="population aged under 18")
+    value = ValueFactory(indicator=rate, value=Decimal("638.6"))
+    assert figure_text(value) == "638.6 per 10,000"
+    value.is_illustrative = True
+    assert figure_text(value) == "638.6 per 10,000 (illustrative)"
+    assert figure_text(value, in_brackets=True) == "638.6 per 10,000, illustrative"
+    percentage = ValueFactory(indicator=IndicatorFactory(), value=Decimal("27.6"))
+    assert figure_text(percentage) == "27.6%"
+
+
+def test_when_says_in_for_years_and_on_for_dates():
+    assert when(Period.from_code("2012/13")) == "in 2012/13"
+    assert when(Period.from_code("2013-03-31"), start=True) == "On 31 March 2013"
+
+
+def test_trend_statement_with_region_and_missing_comparator():
+    indicator = IndicatorFactory(polarity="low", decimal_places=1)
+    england = AreaFactory(code="E92000001", name="England", area_type="country")
+    region = AreaFactory(code="E12000002", name="North West", area_type="region", parent=england)
+    county = AreaFactory(code="E10000017", name="Lancashire", area_type="county", parent=region)
+    old, new = (Period.objects.get_or_create_from_code(c)[0] for c in ("2011/12", "2012/13"))
+    for area, period, figure in [
+        (county, old, "30.0"),
+        (county, new, "27.6"),
+        (region, new, "26.4"),
+        (england, new, "28.0"),
+    ]:
+        ValueFactory(indicator=indicator, area=area, period=period, value=Decimal(figure))
+    builder = FigureBuilder(Value.objects.with_related(), county, county.ancestors())
+    figures = builder.build(indicator)
+    assert figures.kind == "trend"
+    assert figures.statement == (
+        "In 2012/13 the percentage for Lancashire was 27.6%, down from 30.0% in 2011/12. "
+        "This is higher than the North West (26.4%); lower than England (28.0%). "
+        "A low percentage is better."
+    )
+    assert [row.label for row in figures.rows] == ["Lancashire", "North West", "England"]
+    assert figures.chart["datasets"][0]["data"] == [30.0, 27.6]
+    assert figures.chart["datasets"][1]["data"] == [None, 26.4]
+
+
+def test_suppressed_values_are_gaps_not_zeros():
+    indicator = IndicatorFactory()
+    county = AreaFactory(code="E10000017", name="Lancashire", area_type="county")
+    ValueFactory(indicator=indicator, area=county, value=None, status="suppressed")
+    figures = FigureBuilder(Value.objects.with_related(), county, []).build(indicator)
+    assert figures.chart["datasets"][0]["data"] == [None]
+    assert figures.statement == ""
