@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from decimal import Decimal
 
 import tablib
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
-from indicators.models import Indicator, Value
+from indicators.models import Area, Indicator, Period, Value
 
 COLUMNS = (
     "indicator",
@@ -51,6 +54,9 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMATS = tuple(CONTENT_TYPES)
+
+# Widths (in characters) of the wider XLSX columns; the others get 14.
+COLUMN_WIDTHS = {"indicator": 50, "unit": 30, "area_name": 30, "note": 40, "source": 50}
 
 # A spreadsheet reads text starting with one of these as a formula (or as the start of one).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -120,7 +126,13 @@ def values_dataset(queryset: QuerySet[Value]) -> tablib.Dataset:
     return dataset
 
 
-def _text_cell(cell: object) -> str:
+def _csv_cell(cell: object) -> object:
+    if cell is None:
+        return ""
+    if isinstance(cell, Decimal):
+        return format(cell, "f")  # fixed-point, never 1E+2
+    if isinstance(cell, (int, float)):
+        return cell
     return neutralise_formula(str(cell))
 
 
@@ -128,12 +140,9 @@ def render_csv(dataset: tablib.Dataset) -> bytes:
     """UTF-8 with a byte order mark, so that Excel reads the accents and symbols correctly."""
     stream = io.StringIO()
     writer = csv.writer(stream)
-    writer.writerow([_text_cell(h) for h in dataset.headers])
+    writer.writerow([_csv_cell(name) for name in dataset.headers])
     for row in dataset:
-        writer.writerow(
-            "" if c is None else c if isinstance(c, (Decimal, int, float)) else _text_cell(c)
-            for c in row
-        )
+        writer.writerow([_csv_cell(cell) for cell in row])
     return stream.getvalue().encode("utf-8-sig")
 
 
@@ -143,31 +152,36 @@ def _number_format(number: Decimal) -> str:
     return "0." + "0" * places if places > 0 else "0"
 
 
+def _xlsx_cell(sheet, cell: object) -> object:
+    if isinstance(cell, Decimal):
+        number = WriteOnlyCell(sheet, value=cell)
+        number.number_format = _number_format(cell)
+        return number
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, (int, float)):
+        return cell
+    # openpyxl refuses control characters (a note pasted from elsewhere may have them); take
+    # them out before the formula check, or "\x01=…" would become a formula once they are gone.
+    return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", str(cell)))
+
+
 def render_xlsx(dataset: tablib.Dataset) -> bytes:
     """One sheet, bold frozen header, numbers as numeric cells shown to their decimal places."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=(dataset.title or "Data")[:31])
     sheet.freeze_panes = "A2"
+    for index, name in enumerate(dataset.headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(name, 14)
     bold = Font(bold=True)
     header = []
     for name in dataset.headers:
-        cell = WriteOnlyCell(sheet, value=_text_cell(name))
+        cell = WriteOnlyCell(sheet, value=_xlsx_cell(sheet, name))
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     for row in dataset:
-        cells: list[object] = []
-        for value in row:
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = _number_format(value)
-                cells.append(cell)
-            elif value is None or isinstance(value, (int, float)):
-                cells.append(value)
-            else:
-                # openpyxl refuses control characters; a note pasted from elsewhere may have them.
-                cells.append(ILLEGAL_CHARACTERS_RE.sub("", _text_cell(value)))
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()
@@ -206,3 +220,29 @@ def values_download(queryset: QuerySet[Value], fmt: str, name: str) -> HttpRespo
     """The values of `queryset` as a CSV or XLSX download named after `name`."""
     check_format(fmt)
     return download_response(values_dataset(queryset), fmt, name)
+
+
+def values_download_links(
+    indicator: Indicator,
+    *,
+    areas: Iterable[Area] = (),
+    periods: Iterable[Period] = (),
+    breakdown: str = "",
+) -> list[tuple[str, str]]:
+    """(label, address) of each download of these values, e.g. ("CSV", "/data/download.csv?…"),
+    for a page to list as “Download this data (CSV)”.
+
+    No `areas` or `periods` means all of them; `breakdown` is "none" for whole-population
+    figures, a dimension such as "age" for that breakdown, or "" for every row."""
+    params: dict[str, object] = {"indicator": indicator.slug}
+    if codes := [area.code for area in areas]:
+        params["area"] = codes
+    if period_codes := [period.code for period in periods]:
+        params["period"] = period_codes
+    if breakdown:
+        params["breakdown"] = breakdown
+    query = urlencode(params, doseq=True)
+    return [
+        (fmt.upper(), f"{reverse('indicators:values_download', kwargs={'fmt': fmt})}?{query}")
+        for fmt in FORMATS
+    ]

@@ -1,0 +1,217 @@
+"""django-tables2 tables of indicator values, rendered by `django_tables2/jsna_table.html`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from indicators.models import Area, Breakdown, Indicator, Period, Value
+
+ILLUSTRATIVE_BADGE = mark_safe('<span class="badge badge--illustrative">illustrative</span>')
+NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
+NOWRAP = {"td": {"class": "nowrap"}}
+
+
+def value_cell(value: Value | None) -> SafeString | str:
+    """A figure as shown in tables: formatted, or its status; flagged when illustrative."""
+    if value is None:
+        return "No data"
+    text = value.display  # formatted with the indicator's decimal places, or the status
+    if value.is_illustrative:
+        return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
+    return text
+
+
+def plain_number(number: Decimal) -> str:
+    """A count or denominator without the storage's trailing zeros, e.g. 1,234 or 12.5."""
+    if number == number.to_integral_value():
+        return f"{number:,.0f}"
+    return f"{number.normalize():,f}"
+
+
+class BoundedPaginator(Paginator):
+    """Pages of 1 to 100 rows, whatever `?per_page=` asks for: a page never loads everything."""
+
+    MAX_PER_PAGE = 100
+
+    def __init__(self, object_list, per_page, *args, **kwargs) -> None:
+        super().__init__(
+            object_list, min(max(int(per_page), 1), self.MAX_PER_PAGE), *args, **kwargs
+        )
+
+
+class JsnaTable(tables.Table):
+    """A table with a caption, scoped headers and a row header column, scrollable when narrow.
+
+    `caption` names the table for screen readers and sighted readers alike; `row_header` is the
+    name of the column whose cells are `<th scope="row">`; `html_id` labels the scrolling
+    region."""
+
+    caption: str = ""
+    row_header: str = ""
+    html_id: str = "data-table"
+
+    class Meta:
+        template_name = "django_tables2/jsna_table.html"
+        attrs = {"class": "data-table"}
+        empty_text = "No figures match."
+
+    def __init__(self, *args, caption: str = "", html_id: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.caption = caption or self.caption
+        self.html_id = html_id or self.html_id
+
+
+# Rows of one area and period in the order of their breakdowns; the primary key last, so that
+# equal rows keep one order and no row shows on two pages.
+WITHIN = ("breakdown__dimension", "breakdown__sort_order", "breakdown__label", "pk")
+
+
+class FigureColumn(tables.Column):
+    """A number: right-aligned, blank when missing, and missing figures sorted last both ways
+    (databases disagree on where NULL goes)."""
+
+    def __init__(self, *args, field: str, **kwargs) -> None:
+        self.field = field
+        kwargs.setdefault("attrs", NUMERIC)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def order(self, queryset: QuerySet[Value], is_descending: bool) -> tuple[QuerySet, bool]:
+        figure = F(self.field)
+        figure = figure.desc(nulls_last=True) if is_descending else figure.asc(nulls_last=True)
+        return queryset.order_by(figure, "period__end_date", "area__name", *WITHIN), True
+
+
+class IndicatorValuesTable(JsnaTable):
+    """Every value of one indicator: one row per area, period and breakdown."""
+
+    area = tables.Column(verbose_name="Area", order_by=("area__name", "period__end_date", *WITHIN))
+    area_code = tables.Column(
+        verbose_name="Area code",
+        accessor="area__code",
+        attrs=NOWRAP,
+        order_by=("area__code", "period__end_date", *WITHIN),
+    )
+    area_type = tables.Column(
+        verbose_name="Area type",
+        accessor="area__area_type",
+        order_by=("area__area_type", "area__name", "period__end_date", *WITHIN),
+    )
+    period = tables.Column(
+        verbose_name="Period",
+        attrs=NOWRAP,
+        order_by=("period__end_date", "period__start_date", "area__name", *WITHIN),
+    )
+    breakdown = tables.Column(
+        verbose_name="Breakdown",
+        default="All",
+        order_by=(*WITHIN[:-1], "period__end_date", "area__name", "pk"),
+    )
+    value = FigureColumn(verbose_name="Value", field="value", empty_values=())
+    count = FigureColumn(verbose_name="Count", field="count")
+    denominator = FigureColumn(verbose_name="Denominator", field="denominator")
+    lower_ci = FigureColumn(verbose_name="Lower CI", field="lower_ci")
+    upper_ci = FigureColumn(verbose_name="Upper CI", field="upper_ci")
+    note = tables.Column(
+        verbose_name="Note", default="", orderable=False, attrs={"td": {"class": "note"}}
+    )
+
+    row_header = "area"
+    html_id = "indicator-values"
+
+    class Meta(JsnaTable.Meta):
+        order_by = "period"
+        per_page = 25
+
+    def render_area(self, value: Area) -> SafeString:
+        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.display_name)
+
+    def render_period(self, value: Period) -> str:
+        return value.label
+
+    def render_breakdown(self, value: Breakdown) -> str:
+        return f"{value.get_dimension_display()}: {value.label}"
+
+    def render_value(self, record: Value) -> SafeString | str:
+        return value_cell(record)
+
+    def render_count(self, value: Decimal) -> str:
+        return plain_number(value)
+
+    def render_denominator(self, value: Decimal) -> str:
+        return plain_number(value)
+
+    def render_lower_ci(self, value: Decimal, record: Value) -> str:
+        return record.indicator.format_value(value)
+
+    def render_upper_ci(self, value: Decimal, record: Value) -> str:
+        return record.indicator.format_value(value)
+
+
+class ComparisonColumn(tables.Column):
+    """One area's figure in a comparison table: the record holds a `Value` or None per area."""
+
+    empty_values = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, attrs=NUMERIC, orderable=False, **kwargs)
+
+    def render(self, value: Value | None) -> SafeString | str:
+        return value_cell(value)
+
+
+class AreaComparisonTable(JsnaTable):
+    """The latest figure of each indicator for an area, beside its comparators.
+
+    Build it with `for_area()`: one row per indicator, one column per area."""
+
+    indicator = tables.Column(verbose_name="Indicator", orderable=False)
+    period = tables.Column(verbose_name="Period", orderable=False, attrs=NOWRAP)
+    unit = tables.Column(verbose_name="Unit", accessor="indicator__unit_label", orderable=False)
+
+    row_header = "indicator"
+    html_id = "area-comparison"
+
+    class Meta(JsnaTable.Meta):
+        orderable = False
+        empty_text = "There are no figures for this area yet."
+
+    def render_indicator(self, value: Indicator) -> SafeString:
+        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.name)
+
+    def render_period(self, value: Period) -> str:
+        return value.label
+
+    @staticmethod
+    def column_name(area_id: int) -> str:
+        return f"area_{area_id}"
+
+    @classmethod
+    def for_area(
+        cls, area: Area, comparators: Sequence[Area], values: Iterable[Value]
+    ) -> AreaComparisonTable:
+        """`values` are the figures of `area` and `comparators`, grouped by indicator."""
+        areas = [area, *comparators]
+        rows: dict[int, dict] = {}
+        for value in values:
+            row = rows.get(value.indicator_id)
+            if row is None:
+                row = {"indicator": value.indicator, "period": value.period}
+                row.update((cls.column_name(a.pk), None) for a in areas)
+                rows[value.indicator_id] = row
+            row[cls.column_name(value.area_id)] = value
+        return cls(
+            list(rows.values()),
+            extra_columns=[
+                (cls.column_name(a.pk), ComparisonColumn(verbose_name=a.display_name))
+                for a in areas
+            ],
+            caption=f"Latest figures for {area.display_name} and the areas it is compared with",
+        )
