@@ -1,23 +1,24 @@
 from django.urls import path
 
 from indicators import views
+from pages.caching import cache_public_page
 
 app_name = "indicators"
 
 # Downloads take their format from the address (download.csv, download.xlsx); any other format
 # is a 404 from the view, as for any address the site does not have.
 urlpatterns = [
-    path("", views.DataIndexView.as_view(), name="index"),
+    path("", cache_public_page(views.DataIndexView.as_view()), name="index"),
     path("download.<str:fmt>", views.ValuesDownloadView.as_view(), name="values_download"),
-    path("indicators/", views.IndicatorListView.as_view(), name="indicator_list"),
-    path("indicators/<slug:slug>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path("indicators/", cache_public_page(views.IndicatorListView.as_view()), name="indicator_list"),
+    path("indicators/<slug:slug>/", cache_public_page(views.IndicatorDetailView.as_view()), name="indicator_detail"),
     path(
         "indicators/<slug:slug>/download.<str:fmt>",
         views.IndicatorDownloadView.as_view(),
         name="indicator_download",
     ),
-    path("areas/", views.AreaListView.as_view(), name="area_list"),
-    path("areas/<slug:slug>/", views.AreaDetailView.as_view(), name="area_detail"),
+    path("areas/", cache_public_page(views.AreaListView.as_view()), name="area_list"),
+    path("areas/<slug:slug>/", cache_public_page(views.AreaDetailView.as_view()), name="area_detail"),
     path(
         "areas/<slug:slug>/download.<str:fmt>",
         views.AreaDownloadView.as_view(),

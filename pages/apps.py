@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 class PagesConfig(AppConfig):
@@ -14,3 +14,17 @@ class PagesConfig(AppConfig):
 
         # Sent once per app; `pages` is the last app, so every permission exists by then.
         post_migrate.connect(create_groups, sender=self, weak=False, dispatch_uid="pages_groups")
+
+        from pages.caching import bump_content_version
+
+        # Anything the public sees: a change to it makes every cached page out of date.
+        for model in (
+            "indicators.Area", "indicators.Indicator", "indicators.Period",
+            "indicators.Breakdown", "indicators.Value", "indicators.ComparatorGroup",
+            "pages.Topic", "pages.Section", "pages.TopicLink", "pages.PageAuthor",
+        ):
+            for signal in (post_save, post_delete):
+                signal.connect(bump_content_version, sender=model, weak=False,
+                               dispatch_uid=f"content_version_{signal!r}_{model}")
+        m2m_changed.connect(bump_content_version, sender="pages.Topic_comparators", weak=False,
+                            dispatch_uid="content_version_topic_comparators")

@@ -1,13 +1,14 @@
 from django.urls import path
 
 from pages import views
+from pages.caching import cache_public_page
 
 app_name = "pages"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", cache_public_page(views.HomeView.as_view()), name="home"),
     path("a-z/", views.AZIndexView.as_view(), name="a_z"),
     path("a-z/<str:letter>/", views.AZLetterView.as_view(), name="a_z_letter"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("<path:path>/", views.TopicDetailView.as_view(), name="topic"),
+    path("<path:path>/", cache_public_page(views.TopicDetailView.as_view()), name="topic"),
 ]

@@ -127,6 +127,7 @@ class SearchView(TemplateView):
             query=query,
             search_query=query.text,
             page_obj=page,
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             results=search.describe(list(page.object_list), query),
             max_query_length=search.MAX_QUERY_LENGTH,
             # Readers who found nothing are offered the A to Z.

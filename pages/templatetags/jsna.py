@@ -9,4 +9,4 @@ register = template.Library()
 @register.filter
 def markdown(text: str) -> SafeString:
     """Render officers' Markdown as sanitised HTML."""
-    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has cleaned it
+    return mark_safe(render_markdown(text))
