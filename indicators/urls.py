@@ -10,15 +10,23 @@ app_name = "indicators"
 urlpatterns = [
     path("", cache_public_page(views.DataIndexView.as_view()), name="index"),
     path("download.<str:fmt>", views.ValuesDownloadView.as_view(), name="values_download"),
-    path("indicators/", cache_public_page(views.IndicatorListView.as_view()), name="indicator_list"),
-    path("indicators/<slug:slug>/", cache_public_page(views.IndicatorDetailView.as_view()), name="indicator_detail"),
+    path(
+        "indicators/", cache_public_page(views.IndicatorListView.as_view()), name="indicator_list"
+    ),
+    path(
+        "indicators/<slug:slug>/",
+        cache_public_page(views.IndicatorDetailView.as_view()),
+        name="indicator_detail",
+    ),
     path(
         "indicators/<slug:slug>/download.<str:fmt>",
         views.IndicatorDownloadView.as_view(),
         name="indicator_download",
     ),
     path("areas/", cache_public_page(views.AreaListView.as_view()), name="area_list"),
-    path("areas/<slug:slug>/", cache_public_page(views.AreaDetailView.as_view()), name="area_detail"),
+    path(
+        "areas/<slug:slug>/", cache_public_page(views.AreaDetailView.as_view()), name="area_detail"
+    ),
     path(
         "areas/<slug:slug>/download.<str:fmt>",
         views.AreaDownloadView.as_view(),

@@ -19,12 +19,27 @@ class PagesConfig(AppConfig):
 
         # Anything the public sees: a change to it makes every cached page out of date.
         for model in (
-            "indicators.Area", "indicators.Indicator", "indicators.Period",
-            "indicators.Breakdown", "indicators.Value", "indicators.ComparatorGroup",
-            "pages.Topic", "pages.Section", "pages.TopicLink", "pages.PageAuthor",
+            "indicators.Area",
+            "indicators.Indicator",
+            "indicators.Period",
+            "indicators.Breakdown",
+            "indicators.Value",
+            "indicators.ComparatorGroup",
+            "pages.Topic",
+            "pages.Section",
+            "pages.TopicLink",
+            "pages.PageAuthor",
         ):
             for signal in (post_save, post_delete):
-                signal.connect(bump_content_version, sender=model, weak=False,
-                               dispatch_uid=f"content_version_{signal!r}_{model}")
-        m2m_changed.connect(bump_content_version, sender="pages.Topic_comparators", weak=False,
-                            dispatch_uid="content_version_topic_comparators")
+                signal.connect(
+                    bump_content_version,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"content_version_{signal!r}_{model}",
+                )
+        m2m_changed.connect(
+            bump_content_version,
+            sender="pages.Topic_comparators",
+            weak=False,
+            dispatch_uid="content_version_topic_comparators",
+        )

@@ -12,8 +12,9 @@ URL = "/children-and-young-people/childrens-social-care/child-protection/"
 
 
 def preston():
-    return Value.objects.get(area__code="E07000123", indicator__slug="cpp-rate",
-                             period__code="2013-03-31")
+    return Value.objects.get(
+        area__code="E07000123", indicator__slug="cpp-rate", period__code="2013-03-31"
+    )
 
 
 def test_cached_page_costs_one_query(client, demo, django_assert_num_queries):
@@ -43,8 +44,9 @@ def test_narrative_and_deletes_bump_the_version(client, demo):
     assert current_version() == before + 2
 
 
-def test_officers_are_never_served_a_cached_page(client, demo, admin_user,
-                                                 django_assert_max_num_queries):
+def test_officers_are_never_served_a_cached_page(
+    client, demo, admin_user, django_assert_max_num_queries
+):
     client.get(URL)
     client.force_login(admin_user)
     response = client.get(URL)
