@@ -6,7 +6,10 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Value as V
+from django.db.models.functions import Concat
+from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +37,14 @@ class PageAuthor(models.Model):
 class TopicQuerySet(models.QuerySet["Topic"]):
     def live(self) -> TopicQuerySet:
         return self.filter(live=True)
+
+    def published(self) -> TopicQuerySet:
+        """Live topics none of whose ancestors is a draft: what the public may see. One
+        query whatever the depth: an ancestor's path is a prefix of the topic's path + "/"."""
+        draft_ancestor = Topic.objects.filter(
+            StartsWith(OuterRef("path"), Concat(F("path"), V("/"))), live=False
+        )
+        return self.live().exclude(Exists(draft_ancestor))
 
     def roots(self) -> TopicQuerySet:
         return self.filter(parent__isnull=True)

@@ -40,8 +40,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat
-from django.db.models.lookups import StartsWith
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -65,15 +63,8 @@ SNIPPET_LENGTH = 240
 
 
 def published_topics() -> QuerySet[Topic]:
-    """Live topics none of whose ancestors is a draft: what the public can find.
-
-    (A natural `TopicQuerySet.published()`; it lives here while this module owns the public
-    listings.) One query, whatever the depth of the tree: an ancestor's path is a prefix of
-    the topic's path followed by "/"."""
-    draft_ancestor = Topic.objects.filter(
-        StartsWith(OuterRef("path"), Concat(F("path"), Value("/"))), live=False
-    )
-    return Topic.objects.live().exclude(Exists(draft_ancestor))
+    """Live topics none of whose ancestors is a draft: what the public can find."""
+    return Topic.objects.published()
 
 
 # --- A to Z --------------------------------------------------------------------------------

@@ -7,11 +7,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 
+from indicators.exports import values_download_links
 from indicators.figures import FigureBuilder
 from indicators.models import Value
 from pages import search  # Also connects the signals that keep the A to Z up to date.
 from pages.models import Section, Topic
 from pages.tables import figures_table
+
+
+def unique(items):
+    """Items in first-seen order, without repeats."""
+    return list(dict.fromkeys(items))
 
 
 class HomeView(TemplateView):
@@ -38,7 +44,7 @@ class TopicDetailView(DetailView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Topic.objects.live()
+            Topic.objects.published()
             .select_related("author", "area__parent__parent__parent")
             .prefetch_related(
                 Prefetch("sections", queryset=Section.objects.select_related("indicator")),
@@ -70,6 +76,12 @@ class TopicDetailView(DetailView):
                 if section.figures is not None:
                     section.table = figures_table(section.figures)
                     section.chart_id = f"{section.anchor}-data"
+                    section.downloads = values_download_links(
+                        section.indicator,
+                        areas=unique(v.area for v in section.figures.values),
+                        periods=unique(v.period for v in section.figures.values),
+                        breakdown=section.breakdown_dimension or "none",
+                    )
         context["sections"] = sections
         context["indicator_sections"] = indicator_sections
         context["breadcrumbs"] = topic.ancestors()

@@ -152,3 +152,26 @@ def test_query_count_does_not_grow_with_the_data(client, demo, django_assert_max
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert "Authority 7" not in response.content.decode()
+
+
+def test_each_section_downloads_exactly_its_figures(client, demo):
+    html = client.get(URL).content.decode()
+    section = html.split('id="referrals"', 1)[1].split("</section>", 1)[0]
+    links = re.findall(r'href="(/data/download\.(csv|xlsx)\?[^"]+)"', section)
+    assert {fmt for _, fmt in links} == {"csv", "xlsx"}
+    csv_url = next(url for url, fmt in links if fmt == "csv").replace("&amp;", "&")
+    response = client.get(csv_url)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(response.content.decode("utf-8-sig").splitlines()))
+    assert {(r["area_code"], r["period"], r["value"]) for r in rows} >= {
+        ("E10000017", "2012/13", "638.6"),
+        ("E92000001", "2012/13", "520.7"),
+    }
+    table = section.split("<table", 1)[1].split("</table>", 1)[0]
+    assert len(rows) == len(re.findall(r'<td class="num">\s*[\d,.]+', table))
+    assert {r["illustrative"] for r in rows} == {"yes", "no"}
+
+
+def test_a_page_under_a_draft_is_not_found(client, demo):
+    Topic.objects.filter(slug="childrens-social-care").update(live=False)
+    assert client.get(URL).status_code == 404
