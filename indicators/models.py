@@ -310,6 +310,9 @@ class PeriodKind(models.TextChoices):
 
 FINANCIAL_YEAR_RE = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
 COMPACT_YEAR_RE = re.compile(r"^(\d{4})(\d{2})$")
+# An academic year is written with “AY” in front, so that its code never collides with the
+# financial year of the same years: AY2012/13 (also “AY 2012/13”, “AY201213”).
+ACADEMIC_YEAR_RE = re.compile(r"^AY\s*(\d{4})\s*[/-]?\s*(\d{2}|\d{4})$", re.IGNORECASE)
 
 
 class PeriodQuerySet(models.QuerySet["Period"]):
@@ -372,6 +375,10 @@ class Period(models.Model):
         """Read a period from how it is written: 2012/13, 2012-13, 201213, 2012, 2013-03-31,
         31/03/2013. Raises ValueError with a message that says what was expected."""
         text = str(code).strip()
+        academic = ACADEMIC_YEAR_RE.match(text)
+        if academic:
+            start_year = _following_year(text, academic.group(1), academic.group(2)) - 1
+            return cls.academic_year(start_year)
         match = FINANCIAL_YEAR_RE.match(text) or COMPACT_YEAR_RE.match(text)
         if match:
             start_year = int(match.group(1))
@@ -415,8 +422,36 @@ class Period(models.Model):
             )
         raise ValueError(
             f"“{text}” is not a period we can read: use 2012/13 for a financial year, 2012 for "
-            f"a calendar year or 2013-03-31 for a snapshot date."
+            f"a calendar year, AY2012/13 for an academic year or 2013-03-31 for a snapshot date."
         )
+
+    @classmethod
+    def academic_year(cls, start_year: int) -> Period:
+        """The academic year from 1 September ``start_year`` to 31 August of the next year."""
+        short = f"{start_year}/{(start_year + 1) % 100:02d}"
+        return cls(
+            code=f"AY{short}",
+            kind=PeriodKind.ACADEMIC_YEAR,
+            start_date=datetime.date(start_year, 9, 1),
+            end_date=datetime.date(start_year + 1, 8, 31),
+            label=f"AY {short}",
+        )
+
+
+def _following_year(text: str, first: str, second: str) -> int:
+    """The second year of “2012/13” or “2012/2013” as a number; a ValueError unless it is the
+    year after the first (1999/00 crosses the century)."""
+    start_year = int(first)
+    if len(second) == 4:
+        end_year = int(second)
+    else:
+        end_year = start_year + 1 if (start_year + 1) % 100 == int(second) else -1
+    if end_year != start_year + 1:
+        raise ValueError(
+            f"“{text}” is not a year we can read: the second year must follow the first "
+            f"(e.g. 2012/13)."
+        )
+    return end_year
 
 
 class BreakdownType(models.TextChoices):
@@ -488,6 +523,26 @@ class ImportBatch(models.Model):
         default=0, help_text="Rows for areas or indicators this site does not hold."
     )
     notes = models.TextField(blank=True)
+    applied_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the import finished writing. A value it set that was saved after this "
+        "has been changed since, which stops the import from being undone.",
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="undone_import_batches",
+    )
+    areas_added = models.ManyToManyField(
+        "Area",
+        blank=True,
+        related_name="added_by_imports",
+        help_text="Areas this import created from the file's own codes and names.",
+    )
 
     class Meta:
         ordering = ["-imported_at"]
@@ -523,11 +578,12 @@ class ValueQuerySet(models.QuerySet["Value"]):
     ) -> ValueQuerySet:
         """Every value a topic page shows, in one query: its indicators for the page's area,
         the area's comparators and the areas within it (e.g. Lancashire's districts)."""
-        return (
-            self.filter(indicator_id__in=indicator_ids)
-            .filter(Q(area_id__in=[area.pk, *comparator_ids]) | Q(area__parent_id=area.pk))
-            .with_related()
-        )
+        # The areas as a subquery, so that the database goes through the (area, indicator)
+        # index rather than every value of the page's indicators.
+        area_ids = Area.objects.filter(
+            Q(pk__in=[area.pk, *comparator_ids]) | Q(parent_id=area.pk)
+        ).values("pk")
+        return self.filter(indicator_id__in=indicator_ids, area_id__in=area_ids).with_related()
 
     def illustrative(self) -> ValueQuerySet:
         return self.filter(is_illustrative=True)
@@ -710,3 +766,107 @@ class Value(models.Model):
         if self.value is None:
             return self.get_status_display()
         return self.indicator.format_value(self.value)
+
+
+class SourceMapping(models.Model):
+    """Which of our indicators a source's own indicator is: a Fingertips indicator ID or a DfE
+    Explore Education Statistics measure column, mapped by an officer once and reused for every
+    later file from that source. No indicator means “leave these figures out”."""
+
+    class Source(models.TextChoices):
+        FINGERTIPS = "fingertips", "OHID Fingertips"
+        EES = "ees", "DfE Explore Education Statistics"
+
+    source = models.CharField(max_length=12, choices=Source.choices)
+    key = models.CharField(
+        max_length=200,
+        help_text="The source's own identifier: a Fingertips indicator ID such as 90812, or an "
+        "EES measure column such as CPP_subsequent_percent.",
+    )
+    name = models.CharField(
+        max_length=300, blank=True, help_text="The source's name for it, as the file gave it."
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="source_mappings",
+        help_text="Leave empty to leave this source indicator out of imports.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "key"],
+                name="source_mapping_unique_key",
+                violation_error_message="This source indicator is already mapped.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.indicator.name if self.indicator_id else "left out"
+        return f"{self.get_source_display()} {self.key} → {target}"
+
+
+class ImportChange(models.Model):
+    """One figure an import created or changed, with what it was before, so that the import
+    can be undone. The natural key is kept as well as the value: it says which figure it was
+    even after the value itself has been deleted."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    value = models.ForeignKey(
+        Value, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_changes"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    breakdown = models.ForeignKey(
+        Breakdown, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    row_number = models.PositiveIntegerField(help_text="The row of the file that set it.")
+    previous = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The figure before the import (value, status, count, denominator, limits, "
+        "note, illustrative flag, import and time); empty when the import created it.",
+    )
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "indicator", "area", "period", "breakdown"],
+                name="import_change_unique_with_breakdown",
+                condition=Q(breakdown__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "indicator", "area", "period"],
+                name="import_change_unique_without_breakdown",
+                condition=Q(breakdown__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(action="created", previous__isnull=True)
+                | Q(action="updated", previous__isnull=False),
+                name="import_change_previous_only_when_updated",
+                violation_error_message="An updated figure keeps its previous state; a created "
+                "one has none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} in {self.batch}: row {self.row_number}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import BadRequest
-from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, When
+from django.db.models import Case, IntegerField, QuerySet, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views import View
@@ -109,19 +109,28 @@ def latest_comparison_values(area: Area, comparators: list[Area]) -> QuerySet[Va
     “Has a figure” includes a suppressed or unavailable one: that period is still the latest,
     and the table says so, rather than falling back silently to an older year."""
     areas = [area, *comparators]
-    latest_period = (
-        Value.objects.filter(area=area, breakdown__isnull=True, indicator=OuterRef("indicator"))
-        .order_by("-period__end_date", "-period__start_date")
-        .values("period")[:1]
-    )
+    # The area's own periods per indicator (one indexed query), the latest of each chosen here.
+    latest: dict[int, tuple] = {}
+    for indicator_id, period_id, end, start in Value.objects.filter(
+        area=area, breakdown__isnull=True
+    ).values_list("indicator_id", "period_id", "period__end_date", "period__start_date"):
+        if indicator_id not in latest or (end, start) > latest[indicator_id][1:]:
+            latest[indicator_id] = (period_id, end, start)
+    if not latest:
+        return Value.objects.none()
+    # A superset by indicator and period (indexed), narrowed to the exact pairs here: an OR of
+    # hundreds of (indicator, period) pairs is slow on SQLite.
+    candidates = Value.objects.filter(
+        area__in=areas,
+        breakdown__isnull=True,
+        indicator_id__in=list(latest),
+        period_id__in={period_id for period_id, _end, _start in latest.values()},
+    ).values_list("pk", "indicator_id", "period_id")
+    pks = [pk for pk, indicator_id, period_id in candidates if latest[indicator_id][0] == period_id]
     position = Case(
         *(When(area=a, then=i) for i, a in enumerate(areas)), output_field=IntegerField()
     )
-    return (
-        Value.objects.filter(area__in=areas, breakdown__isnull=True, period=Subquery(latest_period))
-        .with_related()
-        .order_by("indicator__name", position)
-    )
+    return Value.objects.filter(pk__in=pks).with_related().order_by("indicator__name", position)
 
 
 class AreaDetailView(DetailView):

@@ -392,12 +392,13 @@ def test_indicator_page_queries_do_not_grow_with_the_data(demo, client, django_a
 
 def test_area_page_queries_do_not_grow_with_the_data(demo, client, django_assert_num_queries):
     url = area_url(PRESTON)
-    # content version, area with its parent chain, comparator groups, child areas, latest values
-    with django_assert_num_queries(5):
+    # content version, area with its parent chain, comparator groups, child areas, the area's
+    # latest period per indicator, the candidate values, the values
+    with django_assert_num_queries(7):
         client.get(url)
     grow(areas=40, periods=5)
     # ... and the members of the comparator group, now that Preston has one
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["comparators"]) == 8
     assert len(response.context["table"].rows) == Indicator.objects.count()

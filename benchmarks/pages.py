@@ -1,0 +1,186 @@
+"""Median render time of each public page type, on the demo data and on a generated dataset of
+1,000,000+ values, each as a ratio to a trivial Django view measured in the same run.
+
+    python -m benchmarks.pages                  # fresh SQLite file in a temporary folder
+    python -m benchmarks.pages --values 200000  # a smaller run
+    DATABASE_URL=postgres://... python -m benchmarks.pages   # an EMPTY PostgreSQL database
+
+Pages are measured twice: as the public gets them (the whole-page cache, keyed by the content
+version, answers after the first request) and with the cache turned off (every request
+renders the page from the database). Requests go through Django's test client, in process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def setup_django(database_url: str | None) -> None:
+    folder = tempfile.mkdtemp(prefix="jsna-bench-")
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "jsna.settings"
+    import django
+
+    django.setup()
+
+
+def median_ms(client, url: str, repeats: int) -> float:
+    for _ in range(3):  # warm up: imports, template loading, the page cache
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def measure(urls: dict[str, str], repeats: int) -> dict[str, dict[str, float]]:
+    from django.test import Client, override_settings
+
+    results: dict[str, dict[str, float]] = {}
+    for mode, caches in (
+        ("cached", None),
+        ("uncached", {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}),
+    ):
+        overrides = {"ROOT_URLCONF": "benchmarks.urls", "ALLOWED_HOSTS": ["testserver"]}
+        if caches:
+            overrides["CACHES"] = caches
+        with override_settings(**overrides):
+            client = Client()
+            results[mode] = {name: median_ms(client, url, repeats) for name, url in urls.items()}
+    return results
+
+
+def generate(target: int) -> int:
+    """Add synthetic (illustrative) values until the database holds at least `target`: every
+    English-style authority under nine regions, 16 years, the demo's indicators and more."""
+    import datetime
+
+    from django.db import connection, transaction
+
+    from indicators.models import Area, Indicator, Period, Value
+    from pages.caching import bump_content_version
+
+    england = Area.objects.get(code="E92000001")
+    regions = [Area.objects.get(code="E12000002")]
+    for n in (1, 3, 4, 5, 6, 7, 8, 9):
+        regions.append(
+            Area.objects.get_or_create(
+                code=f"E1200000{n}",
+                defaults={"name": f"Region {n}", "area_type": "region", "parent": england},
+            )[0]
+        )
+    areas = list(Area.objects.all())
+    for n in range(330):
+        region = regions[n % len(regions)]
+        areas.append(
+            Area.objects.get_or_create(
+                code=f"E08{n:06d}",
+                defaults={"name": f"Authority {n}", "area_type": "unitary", "parent": region},
+            )[0]
+        )
+    for year in range(1997, 2023):
+        Period.objects.get_or_create_from_code(f"{year}/{(year + 1) % 100:02d}")
+    periods = list(Period.objects.filter(kind="fy"))
+    indicators = list(Indicator.objects.all())
+    n = 0
+    per_indicator = len(areas) * len(periods)
+    while len(indicators) * per_indicator < target:
+        indicators.append(
+            Indicator.objects.create(
+                name=f"Synthetic indicator {n}",
+                slug=f"synthetic-{n}",
+                unit="percentage",
+                multiplier=100,
+                decimal_places=1,
+                polarity="low",
+            )
+        )
+        n += 1
+    existing = set(
+        Value.objects.filter(breakdown__isnull=True).values_list(
+            "indicator_id", "area_id", "period_id"
+        )
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    sql = (
+        "INSERT INTO indicators_value (indicator_id, area_id, period_id, value, status, note, "
+        "is_illustrative, updated_at) VALUES (%s, %s, %s, %s, 'available', '', %s, %s)"
+    )
+    batch, written = [], 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for indicator in indicators:
+            for area in areas:
+                for period in periods:
+                    if (indicator.pk, area.pk, period.pk) in existing:
+                        continue
+                    figure = 5 + (indicator.pk * 7 + area.pk * 13 + period.pk * 3) % 900 / 10
+                    batch.append((indicator.pk, area.pk, period.pk, figure, True, now))
+                    if len(batch) == 20_000:
+                        cursor.executemany(sql, batch)
+                        written += len(batch)
+                        batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    bump_content_version()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--values", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    setup_django(os.environ.get("DATABASE_URL"))
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from indicators.models import Area, Value
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    preston = Area.objects.get(code="E07000123")
+    urls = {
+        "trivial view": "/__trivial__/",
+        "home": "/",
+        "A to Z": "/a-z/",
+        "search": "/search/?q=referrals",
+        "topic": "/children-and-young-people/childrens-social-care/child-protection/",
+        "indicator": "/data/indicators/referrals-rate/",
+        "area": preston.get_absolute_url(),
+    }
+    print(f"Database: {connection.vendor}; repeats: {args.repeats}", flush=True)
+    demo_count = Value.objects.count()
+    demo = measure(urls, args.repeats)
+    start = time.perf_counter()
+    added = generate(args.values)
+    big_count = Value.objects.count()
+    print(f"Generated {added:,} values in {time.perf_counter() - start:.0f} s", flush=True)
+    big = measure(urls, args.repeats)
+
+    def table(mode: str) -> None:
+        print(f"\n{mode.capitalize()} pages: median ms (ratio to the trivial view)")
+        print(f"{'page':<14}{demo_count:>12,} values{big_count:>18,} values")
+        for name in urls:
+            d, b = demo[mode][name], big[mode][name]
+            d0, b0 = demo[mode]["trivial view"], big[mode]["trivial view"]
+            print(f"{name:<14}{d:>10.2f} ms {d / d0:>6.1f}x{b:>12.2f} ms {b / b0:>6.1f}x")
+
+    table("cached")
+    table("uncached")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
