@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from indicators.figures import SectionFigures, TableRow
 from indicators.models import Area, Breakdown, Indicator, Period, Value
 
 ILLUSTRATIVE_BADGE = mark_safe('<span class="badge badge--illustrative">illustrative</span>')
@@ -215,3 +216,57 @@ class AreaComparisonTable(JsnaTable):
             ],
             caption=f"Latest figures for {area.display_name} and the areas it is compared with",
         )
+
+
+# --- the table beside each chart -------------------------------------------------------
+
+
+def figure_cell(value: Value | None) -> str:
+    """A figure in the table beside a chart: with “%” for percentages and any note."""
+    if value is None:
+        return format_html('<span class="visually-hidden">No figure</span>–')
+    text = value.display
+    if value.value is not None and value.indicator.unit == "percentage":
+        text += "%"
+    if value.is_illustrative:
+        return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
+    if value.note:
+        return format_html('{} <span class="note">({})</span>', text, value.note)
+    return text
+
+
+class ValueColumn(tables.Column):
+    def __init__(self, index: int, **kwargs):
+        self.index = index
+        attrs = {"th": {"scope": "col", "class": "num"}, "td": {"class": "num"}}
+        super().__init__(empty_values=(), orderable=False, attrs=attrs, **kwargs)
+
+    def render(self, record: TableRow) -> str:
+        return figure_cell(record.cells[self.index])
+
+
+class FiguresTable(tables.Table):
+    label = tables.Column(orderable=False, attrs={"th": {"scope": "col"}})
+
+    class Meta:
+        template_name = "includes/figures_table.html"
+        orderable = False
+        attrs = {"class": "figures"}
+
+    def __init__(self, figures: SectionFigures, **kwargs):
+        self.figures = figures
+        extra = [
+            (f"v{i}", ValueColumn(i, verbose_name=name)) for i, name in enumerate(figures.columns)
+        ]
+        super().__init__(figures.rows, extra_columns=extra, **kwargs)
+        first = {"trend": "Area", "areas": "Area", "breakdown": "Category"}[figures.kind]
+        self.columns["label"].column.verbose_name = first
+
+    @property
+    def caption(self) -> str:
+        return self.figures.caption
+
+    def render_label(self, record: TableRow) -> str:
+        if record.url:
+            return format_html('<a href="{}">{}</a>', record.url, record.label)
+        return record.label

@@ -13,9 +13,16 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_tables2 import SingleTableMixin
 
 from indicators.exports import FORMATS, check_format, values_download
+from indicators.figures import FigureBuilder
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
 from indicators.models import Area, AreaType, Indicator, Value
-from indicators.tables import AreaComparisonTable, BoundedPaginator, IndicatorValuesTable
+from indicators.tables import (
+    AreaComparisonTable,
+    BoundedPaginator,
+    FiguresTable,
+    IndicatorValuesTable,
+)
+from pages.models import Section, Topic
 
 # Enough to walk up from a district to its country (district → county → region → country) in
 # the query that fetches the area, so that the parent chain costs no further queries.
@@ -67,7 +74,36 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
         context["filter"] = self.filter
         context["filter_query"] = self.filter.query_string()
         context["formats"] = FORMATS
+        context.update(self.chart_context())
         return context
+
+    def chart_context(self) -> dict[str, Any]:
+        """The trend for the area of a published page that shows this indicator (else the
+        country) beside its comparators: the same chart the topic page draws."""
+        indicator = self.object
+        section = (
+            Section.objects.filter(indicator=indicator, topic__area__isnull=False)
+            .filter(topic__in=Topic.objects.published())
+            .select_related("topic__area__parent__parent__parent")
+            .prefetch_related("topic__comparators")
+            .first()
+        )
+        if section is not None:
+            area = section.topic.area
+            comparators = area.ancestors()
+            comparators += [a for a in section.topic.comparators.all() if a not in comparators]
+        else:
+            area = Area.objects.filter(area_type="country").order_by("name").first()
+            comparators = []
+        if area is None:
+            return {"figures": None}
+        values = Value.objects.for_topic_page(
+            indicator_ids=[indicator.pk], area=area, comparator_ids=[a.pk for a in comparators]
+        )
+        figures = FigureBuilder(values, area, comparators).build(indicator)
+        if figures is None:
+            return {"figures": None}
+        return {"figures": figures, "figures_table": FiguresTable(figures)}
 
 
 class IndicatorDownloadView(View):

@@ -10,9 +10,9 @@ from django.views.generic import DetailView, TemplateView
 from indicators.exports import values_download_links
 from indicators.figures import FigureBuilder
 from indicators.models import Value
+from indicators.tables import FiguresTable
 from pages import search  # Also connects the signals that keep the A to Z up to date.
 from pages.models import Section, Topic
-from pages.tables import figures_table
 
 
 def unique(items):
@@ -74,7 +74,7 @@ class TopicDetailView(DetailView):
             for section in indicator_sections:
                 section.figures = builder.build(section.indicator, section.breakdown_dimension)
                 if section.figures is not None:
-                    section.table = figures_table(section.figures)
+                    section.table = FiguresTable(section.figures)
                     section.chart_id = f"{section.anchor}-data"
                     section.downloads = values_download_links(
                         section.indicator,
