@@ -234,6 +234,28 @@ class Section(models.Model):
             raise ValidationError(
                 {"breakdown_dimension": "Choose the indicator to break down, or clear this."}
             )
+        self.check_references()
+
+    def check_references(self) -> None:
+        """Every live figure reference in the body must name things the site has."""
+        from pages.references import ReferenceError, Resolver, find
+
+        try:
+            references = find(self.body)
+        except ReferenceError as error:
+            raise ValidationError({"body": str(error)}) from error
+        if not references:
+            return
+        area = self.topic.area if self.topic_id else None
+        resolver = Resolver.for_references(references, area)
+        problems = []
+        for reference in references:
+            try:
+                resolver.check(reference)
+            except ReferenceError as error:
+                problems.append(f"{{{{{reference.text}}}}}: {error}")
+        if problems:
+            raise ValidationError({"body": problems})
 
 
 class TopicLink(models.Model):

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
 from indicators.exports import values_download_links
@@ -12,7 +13,9 @@ from indicators.figures import FigureBuilder
 from indicators.models import Value
 from indicators.tables import FiguresTable
 from pages import search  # Also connects the signals that keep the A to Z up to date.
+from pages.markdown import render_markdown
 from pages.models import Section, Topic
+from pages.references import Resolver, substitute
 
 
 def unique(items):
@@ -39,6 +42,16 @@ class HomeView(TemplateView):
 
 
 class TopicDetailView(DetailView):
+    @staticmethod
+    def render_narrative(topic: Topic, sections: list[Section]) -> None:
+        """Each section's Markdown as clean HTML, with its live figures filled in; one set of
+        queries for all the page's references."""
+        bodies = {s.pk: substitute(s.body) for s in sections}
+        references = [r for _, refs in bodies.values() for r in refs if r.kind != "invalid"]
+        resolver = Resolver.for_references(references, topic.area)
+        for section in sections:
+            section.html = mark_safe(render_markdown(section.body, resolver=resolver))
+
     model = Topic
     context_object_name = "topic"
 
@@ -61,6 +74,7 @@ class TopicDetailView(DetailView):
         sections = list(topic.sections.all())
         for section in sections:
             section.figures = None
+        self.render_narrative(topic, sections)
         indicator_sections = [s for s in sections if s.indicator_id]
         if topic.area is not None and indicator_sections:
             comparators = topic.area.ancestors()

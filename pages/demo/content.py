@@ -285,124 +285,70 @@ SECTIONS = [
         "About this page",
         None,
         "",
-        "This page brings together the main measures of child protection activity for "
-        "Lancashire-12, the area served by Lancashire County Council, and for its twelve "
-        "districts. Each measure is compared with the North West, England and the two "
-        "neighbouring unitary authorities, Blackburn with Darwen and Blackpool.\n\n"
-        "Figures labelled *illustrative* are synthetic examples that show how the charts work; "
-        "they are not published statistics.",
+        "This page brings together the main measures of child protection activity for Lancashire-12, the area served by Lancashire County Council, and for its twelve districts. Each measure is compared with the North West, England and the two neighbouring unitary authorities, Blackburn with Darwen and Blackpool.\n\nFigures labelled *illustrative* are synthetic examples that show how the charts work; they are not published statistics.",
     ),
     (
         "children-with-a-plan",
         "Number and rate of children with a child protection plan",
         "cpp-count",
         "",
-        "When a child is judged to be at continuing risk of significant harm, the agencies "
-        "working with the family agree a child protection plan. The plan sets out what each "
-        "professional and the family will do to keep the child safe, to promote the child's "
-        "welfare and, where it is safe, to help the family care for the child. Plans replaced the "
-        "former child protection register.\n\n"
-        "On 31 March 2013 there were **878** children in Lancashire-12 with a child protection "
-        "plan. Both the number of children with a plan and the rate per 10,000 children rose "
-        "between 2007/08 and 2012/13, in step with the rise seen across England.",
+        "When a child is judged to be at continuing risk of significant harm, the agencies working with the family agree a child protection plan. The plan sets out what each professional and the family will do to keep the child safe, to promote the child's welfare and, where it is safe, to help the family care for the child. Plans replaced the former child protection register.\n\nOn 31 March 2013 there were **{{cpp-count | period=2013-03-31}}** children in Lancashire-12 with a child protection plan. Both the number of children with a plan and the rate per 10,000 children rose between 2007/08 and 2012/13, in step with the rise seen across England.",
     ),
     (
         "district-rates",
         "Children with a plan in each district",
         "cpp-rate",
         "",
-        "The rate of children with a child protection plan differs widely between the districts. "
-        "On 31 March 2013 Preston had the highest rate, **73.3** per 10,000 children aged under "
-        "18, and Ribble Valley the lowest, **14.1** per 10,000.\n\n"
-        "Every district's rate was higher than a year before. The biggest rises were in Burnley, "
-        "Ribble Valley, Chorley and Preston.",
+        "The rate of children with a child protection plan differs widely between the districts. On 31 March 2013 Preston's rate, **{{cpp-rate | area=Preston | period=2013-03-31}}** children aged under 18, was {{rank cpp-rate | area=Preston | period=2013-03-31}}, and Ribble Valley's, **{{cpp-rate | area=Ribble Valley | period=2013-03-31}}**, {{rank cpp-rate | area=Ribble Valley | period=2013-03-31}}.\n\nEvery district's rate was higher than a year before. The biggest rises were in Burnley, Ribble Valley, Chorley and Preston.",
     ),
     (
         "referrals",
         "Referrals to children's social care",
         "referrals-rate",
         "",
-        "The council must make enquiries whenever a child may be suffering, or be likely to "
-        "suffer, significant harm. A referral is a request for children's social care to provide "
-        "a service; every referral needs a prompt, recorded decision, even when that decision is "
-        "to take no further action.\n\n"
-        "A lower rate of referrals is counted as better performance. Referrals in Lancashire-12 "
-        "fell markedly after 2008/09, but rose again in 2012/13 to **638.6** per 10,000 children. "
-        "Lancashire-12 has had a much lower rate than Blackpool throughout, but in 2012/13 its "
-        "rate was above those of Blackburn with Darwen (**492.9**), the North West (**619.7**) "
-        "and England (**520.7**).",
+        "The council must make enquiries whenever a child may be suffering, or be likely to suffer, significant harm. A referral is a request for children's social care to provide a service; every referral needs a prompt, recorded decision, even when that decision is to take no further action.\n\nA lower rate of referrals is counted as better performance. Referrals in Lancashire-12 fell markedly after 2008/09, but rose again in 2012/13 to **{{referrals-rate | period=2012/13}}** children. Lancashire-12 has had a much lower rate than Blackpool throughout, but in 2012/13 its rate was above those of Blackburn with Darwen (**{{referrals-rate | area=Blackburn with Darwen | period=2012/13}}**), the North West (**{{referrals-rate | area=North West | period=2012/13}}**) and England (**{{referrals-rate | area=England | period=2012/13}}**).",
     ),
     (
         "re-referrals",
         "Re-referrals within 12 months",
         "re-referrals",
         "",
-        "A re-referral is a referral about a child whose previous referral was received within "
-        "the last 12 months. The concern need not be the same both times: a first referral about "
-        "domestic abuse followed by a second about neglect still counts, as does a second "
-        "referral from the same referrer after the case had been closed.\n\n"
-        "A lower percentage is better. In 2012/13, **27.6%** of Lancashire-12's referrals were "
-        "re-referrals, above the North West (**26.4%**) and England (**24.9%**). Blackburn with "
-        "Darwen had a lower percentage (**20.9%**) and Blackpool a slightly higher one "
-        "(**27.9%**).",
+        "A re-referral is a referral about a child whose previous referral was received within the last 12 months. The concern need not be the same both times: a first referral about domestic abuse followed by a second about neglect still counts, as does a second referral from the same referrer after the case had been closed.\n\nA lower percentage is better. In 2012/13, **{{re-referrals | period=2012/13}}** of Lancashire-12's referrals were re-referrals, above the North West (**{{re-referrals | area=North West | period=2012/13}}**) and England (**{{re-referrals | area=England | period=2012/13}}**). Blackburn with Darwen had a lower percentage (**{{re-referrals | area=Blackburn with Darwen | period=2012/13}}**) and Blackpool a slightly higher one (**{{re-referrals | area=Blackpool | period=2012/13}}**).",
     ),
     (
         "plans-two-years",
         "Plans lasting two years or more",
         "cpp-two-years",
         "",
-        "Help for a family under a child protection plan should bring about the changes needed "
-        "to keep the child safe, so that in nearly all cases the plan is no longer needed within "
-        "two years. The share of plans that last longer shows whether families are getting the "
-        "services that make that change.\n\n"
-        "A lower percentage is better. In 2012/13 only **2.4%** of the plans that ended in "
-        "Lancashire-12 had lasted two years or more: **21** plans. This was better than every "
-        "area it is compared with.",
+        "Help for a family under a child protection plan should bring about the changes needed to keep the child safe, so that in nearly all cases the plan is no longer needed within two years. The share of plans that last longer shows whether families are getting the services that make that change.\n\nA lower percentage is better. In 2012/13 only **{{cpp-two-years | period=2012/13}}** of the plans that ended in Lancashire-12 had lasted two years or more: **{{cpp-two-years | period=2012/13 | show=count}}** plans. This was better than every area it is compared with.",
     ),
     (
         "second-plan",
         "Children on a plan for a second or subsequent time",
         "cpp-second-time",
         "",
-        "When a child needs a child protection plan again, the first plan may not have led to "
-        "a lasting improvement in the child's safety and well-being. This measure counts the "
-        "children starting a plan during the year who had been on a plan before, however long "
-        "ago.\n\n"
-        "A lower percentage is better. In 2012/13 the figure for Lancashire-12 fell to "
-        "**16.7%**. Lancashire-12 usually does better on this measure than Blackpool, but not as "
-        "well as Blackburn with Darwen, the North West or England.\n\n"
-        "The county council has analysed its child protection performance in detail and agreed "
-        "an action plan to address the areas where it has fallen behind.",
+        "When a child needs a child protection plan again, the first plan may not have led to a lasting improvement in the child's safety and well-being. This measure counts the children starting a plan during the year who had been on a plan before, however long ago.\n\nA lower percentage is better. In 2012/13 the figure for Lancashire-12 fell to **{{cpp-second-time | period=2012/13}}**. Lancashire-12 usually does better on this measure than Blackpool, but not as well as Blackburn with Darwen, the North West or England.\n\nThe county council has analysed its child protection performance in detail and agreed an action plan to address the areas where it has fallen behind.",
     ),
     (
         "assessment",
         "Referrals going on to initial assessment",
         "referrals-to-assessment",
         "",
-        "Councils should respond to concerns about a child quickly and follow up every referral "
-        "that needs it. The rate of referrals that go on to an initial assessment reflects both "
-        "how appropriate the referrals from partner agencies are and the thresholds that "
-        "children's social care applies locally.\n\n"
-        "A higher rate is better. In 2012/13 Lancashire-12's rate was **460.3** per 10,000 "
-        "children aged under 18, well above England (**387.4**) and a little below the North "
-        "West (**482.7**).",
+        "Councils should respond to concerns about a child quickly and follow up every referral that needs it. The rate of referrals that go on to an initial assessment reflects both how appropriate the referrals from partner agencies are and the thresholds that children's social care applies locally.\n\nA higher rate is better. In 2012/13 Lancashire-12's rate was **{{referrals-to-assessment | period=2012/13}}** children aged under 18, well above England (**{{referrals-to-assessment | area=England | period=2012/13}}**) and a little below the North West (**{{referrals-to-assessment | area=North West | period=2012/13}}**).",
     ),
     (
         "age",
         "Age of children with a plan",
         "cpp-count",
         "age",
-        "On 31 March 2013 the largest group of children with a child protection plan in "
-        "Lancashire-12 were aged 1 to 4, with many also aged 5 to 9 and 10 to 15. The districts "
-        "show a similar pattern.",
+        "On 31 March 2013 the largest group of children with a child protection plan in Lancashire-12 were aged 1 to 4, with many also aged 5 to 9 and 10 to 15. The districts show a similar pattern.",
     ),
     (
         "ethnicity",
         "Ethnicity of children with a plan",
         "cpp-ethnicity",
         "ethnicity",
-        "On 31 March 2013, **87%** of the children with a child protection plan in Lancashire-12 "
-        "were recorded as White British.",
+        "On 31 March 2013, **{{cpp-ethnicity | breakdown=ethnicity: White British | period=2013-03-31}}** of the children with a child protection plan in Lancashire-12 were recorded as White British.",
     ),
 ]
 

@@ -1,4 +1,5 @@
 import csv
+import re
 from decimal import Decimal
 
 import pytest
@@ -116,10 +117,20 @@ def test_topic_tree_and_child_protection_page(demo):
     assert "Safeguarding" in page.keyword_list
 
 
-def test_every_published_figure_is_stated_in_the_narrative(demo):
-    narrative = " ".join(Section.objects.values_list("body", flat=True))
+def test_every_published_figure_is_a_live_reference_in_the_narrative(demo):
+    from pages.views import TopicDetailView
+
+    page = Topic.objects.get(path=content.CHILD_PROTECTION)
+    sections = list(page.sections.all())
+    for section in sections:
+        section.full_clean()  # every reference names things the site has
+        assert not re.search(r"\*\*[\d.,]+%?\*\*", section.body), section.anchor
+    TopicDetailView.render_narrative(page, sections)
+    narrative = " ".join(section.html for section in sections)
+    assert "figure not available" not in narrative
     for row in published_rows():
-        assert row["value"] in narrative, row
+        assert re.search(rf"(?<![\d.]){re.escape(row['value'])}(?![\d])", narrative), row
+    assert "the highest of the 12 districts" in narrative
 
 
 def test_child_protection_page_is_about_lancashire_and_its_neighbours(demo):

@@ -1,0 +1,74 @@
+"""Browser tests: the demo site served by pytest-django's `live_server`, driven by Playwright's
+sync API in Debian's headless Chromium (never a downloaded browser).
+
+One browser for all of them; a new context and page for each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Visitor
+
+# The apps whose tables `load_demo` fills.
+DEMO_APPS = ["indicators", "pages"]
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for all the browser tests.
+
+    Package-scoped rather than session-scoped so that it closes when the last browser test is
+    done: while Playwright's sync API is running it keeps an asyncio event loop running in this
+    thread, and Django refuses database access (the demo loader, the flush after each test, ORM
+    look-ups in a test) from a thread with a running loop. Nothing here is async, so the guard
+    is switched off with DJANGO_ALLOW_ASYNC_UNSAFE as Django's documentation allows, but only
+    for as long as the browser is open: other tests (and the `check --deploy` run in
+    tests/test_settings.py, which inherits the environment) must not see it."""
+    # A missing browser is a broken test environment, not a reason to skip: fail loudly.
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"The browser tests need Debian's Chromium at {CHROMIUM} (apt-get install "
+            "chromium); it is missing or not executable. Playwright's own browsers are not used.",
+            pytrace=False,
+        )
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the demo content is kept, as a Django fixture, once `load_demo` has built it."""
+    return tmp_path_factory.mktemp("demo") / "demo.json"
+
+
+@pytest.fixture
+def demo_site(live_server, demo_dump: Path) -> str:
+    """The live server's base URL, with the demo content committed where its thread can read
+    it. (`live_server` brings `transactional_db`, which empties the tables after each test.)
+
+    The first test runs `load_demo` itself; it validates every row (`full_clean`) and takes over
+    a second, so later tests reload its result with `loaddata`, which takes a tenth of that."""
+    if demo_dump.exists():
+        call_command("loaddata", demo_dump, verbosity=0)
+    else:
+        call_command("load_demo", verbosity=0)
+        call_command("dumpdata", *DEMO_APPS, output=demo_dump, verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture
+def visitor(browser: Browser, demo_site: str) -> Iterator[Visitor]:
+    context = browser.new_context(viewport={"width": DESKTOP, "height": 800})
+    try:
+        yield Visitor(page=context.new_page(), base_url=demo_site)
+    finally:
+        context.close()
