@@ -1,6 +1,13 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
+from pages.markdown import render_markdown
 from pages.models import PageAuthor, Section, Topic, TopicLink
+from pages.references import ReferenceError, Resolver, find
 
 
 class SectionInline(admin.StackedInline):
@@ -32,6 +39,60 @@ class TopicAdmin(admin.ModelAdmin):
         ("Data shown", {"fields": ["area", "comparators"]}),
         ("Ownership and review", {"fields": ["author", "last_updated", "review_due"]}),
     ]
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        return [
+            path("<int:pk>/preview/", preview, name="pages_topic_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        """The narrative as the public will see it, with its live figures, before saving."""
+        topic = get_object_or_404(Topic.objects.select_related("area"), pk=pk)
+        if not self.has_change_permission(request, topic):
+            raise PermissionDenied
+        body = request.POST.get("body", "")
+        try:
+            references = find(body)
+        except ReferenceError as error:
+            return JsonResponse({"html": "", "problems": [str(error)]})
+        resolver = Resolver.for_references(references, topic.area)
+        problems = []
+        for reference in references:
+            try:
+                resolver.check(reference)
+            except ReferenceError as error:
+                problems.append(f"{{{{{reference.text}}}}}: {error}")
+        return JsonResponse(
+            {"html": render_markdown(body, resolver=resolver), "problems": problems}
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        topic = self.get_object(request, object_id)
+        if topic is not None:
+            extra_context["reference_help"] = reference_examples(topic)
+            extra_context["preview_url"] = reverse("admin:pages_topic_preview", args=[topic.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def reference_examples(topic: Topic) -> list[tuple[str, str]]:
+    """Ready-to-copy references for the indicators of a topic's sections."""
+    examples = []
+    indicators = {s.indicator for s in topic.sections.select_related("indicator") if s.indicator}
+    area = topic.area.display_name if topic.area else "the page's area"
+    for indicator in sorted(indicators, key=lambda i: i.name):
+        slug = indicator.slug
+        examples += [
+            (f"{{{{{slug}}}}}", f"{indicator.name}: latest figure for {area}"),
+            (f"{{{{{slug} | period=2012/13}}}}", "the figure for a given period"),
+            (f"{{{{{slug} | area=England}}}}", "another area, by name or GSS code"),
+            (f"{{{{trend {slug}}}}}", "e.g. “up from 557.0 per 10,000 in 2011/12”"),
+            (f"{{{{compare {slug} | with=England}}}}", "e.g. “higher than England (520.7)”"),
+            (f"{{{{rank {slug} | area=Preston}}}}", "e.g. “the highest of the 12 districts”"),
+        ]
+    return examples
 
 
 @admin.register(PageAuthor)

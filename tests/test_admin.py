@@ -97,3 +97,23 @@ def test_autocomplete_finds_areas_for_officers(officer_client):
         "Ribble Valley (E07000124)",
         "South Ribble (E07000126)",
     ]
+
+
+def test_topic_form_lists_references_and_previews_them(officer_client):
+    page = Topic.objects.get(slug="child-protection")
+    html = officer_client.get(reverse("admin:pages_topic_change", args=[page.pk])).content.decode()
+    assert "{{compare referrals-rate | with=England}}" in html
+    assert "pages/admin-preview.js" in html
+    url = reverse("admin:pages_topic_preview", args=[page.pk])
+    result = officer_client.post(url, {"body": "Rate: {{referrals-rate | period=2012/13}}"}).json()
+    assert result["problems"] == []
+    assert '<span class="figure">638.6 per 10,000</span>' in result["html"]
+    result = officer_client.post(url, {"body": "{{no-such-thing}} <script>x</script>"}).json()
+    assert "no-such-thing" in result["problems"][0]
+    assert "<script>" not in result["html"]
+
+
+def test_preview_needs_a_logged_in_officer(client, demo):
+    page = Topic.objects.get(slug="child-protection")
+    response = client.post(reverse("admin:pages_topic_preview", args=[page.pk]), {"body": "x"})
+    assert response.status_code == 302  # to the login page
