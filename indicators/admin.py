@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from import_export.admin import ExportActionMixin, ImportExportModelAdmin
 
 from indicators.models import (
@@ -34,6 +35,7 @@ class ComparatorGroupAdmin(admin.ModelAdmin):
 @admin.register(Indicator)
 class IndicatorAdmin(ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "unit_label", "polarity", "decimal_places", "source"]
     list_filter = ["unit", "polarity"]
     search_fields = ["name", "slug", "definition", "source"]

@@ -1,10 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.db import models
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from pages.checker import check_sections, convert
 from pages.markdown import render_markdown
 from pages.models import PageAuthor, Section, Topic, TopicLink
 from pages.references import ReferenceError, Resolver, find
@@ -20,6 +23,7 @@ class SectionInline(admin.StackedInline):
 
 class TopicLinkInline(admin.TabularInline):
     model = TopicLink
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
     fields = ["sort_order", "title", "description", "file", "url"]
 
@@ -42,8 +46,10 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        numbers = self.admin_site.admin_view(self.numbers_view)
         return [
             path("<int:pk>/preview/", preview, name="pages_topic_preview"),
+            path("<int:pk>/numbers/", numbers, name="pages_topic_numbers"),
             *super().get_urls(),
         ]
 
@@ -68,12 +74,40 @@ class TopicAdmin(admin.ModelAdmin):
             {"html": render_markdown(body, resolver=resolver), "problems": problems}
         )
 
+    def numbers_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The typed-number report for one topic, with one-click conversion of matches."""
+        topic = get_object_or_404(Topic, pk=pk)
+        if not self.has_view_or_change_permission(request, topic):
+            raise PermissionDenied
+        can_change = self.has_change_permission(request, topic)
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            section = get_object_or_404(Section, pk=request.POST.get("section"), topic=topic)
+            text, reference = request.POST.get("text", ""), request.POST.get("reference", "")
+            if convert(section, text, reference):
+                messages.success(request, f"“{text}” in “{section.heading}” is now {reference}.")
+            else:
+                messages.error(request, f"“{text}” no longer matches {reference}: nothing changed.")
+            return redirect("admin:pages_topic_numbers", pk=topic.pk)
+        sections = list(topic.sections.select_related("topic", "indicator"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Typed numbers in “{topic.title}”",
+            "opts": self.model._meta,
+            "original": topic,
+            "numbers": check_sections(sections),
+            "can_change": can_change,
+        }
+        return TemplateResponse(request, "admin/pages/topic/numbers.html", context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         topic = self.get_object(request, object_id)
         if topic is not None:
             extra_context["reference_help"] = reference_examples(topic)
             extra_context["preview_url"] = reverse("admin:pages_topic_preview", args=[topic.pk])
+            extra_context["numbers_url"] = reverse("admin:pages_topic_numbers", args=[topic.pk])
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -117,3 +117,28 @@ def test_preview_needs_a_logged_in_officer(client, demo):
     page = Topic.objects.get(slug="child-protection")
     response = client.post(reverse("admin:pages_topic_preview", args=[page.pk]), {"body": "x"})
     assert response.status_code == 302  # to the login page
+
+
+def test_typed_number_report_converts_with_one_click(officer_client):
+    page = Topic.objects.get(slug="child-protection")
+    section = page.sections.get(anchor="referrals")
+    section.body = "The rate rose to 638.6 per 10,000 children; an old note says 612.4."
+    section.save()
+    url = reverse("admin:pages_topic_numbers", args=[page.pk])
+    html = officer_client.get(url).content.decode()
+    assert "matches current data" in html and "does not match current data" in html
+    assert "{{referrals-rate | period=2012/13}}" in html
+    response = officer_client.post(
+        url,
+        {
+            "section": section.pk,
+            "text": "638.6",
+            "reference": "{{referrals-rate | period=2012/13}}",
+        },
+        follow=True,
+    )
+    assert "is now {{referrals-rate | period=2012/13}}" in response.content.decode()
+    section.refresh_from_db()
+    assert section.body.startswith("The rate rose to {{referrals-rate | period=2012/13}} children")
+    change = officer_client.get(reverse("admin:pages_topic_change", args=[page.pk]))
+    assert "Check typed numbers" in change.content.decode()
