@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from indicators import stats
 from indicators.models import Area, Indicator, Period, Polarity, Unit, Value
 
 ChartKind = str  # "trend" | "areas" | "breakdown"
@@ -18,12 +19,22 @@ ChartKind = str  # "trend" | "areas" | "breakdown"
 class Comparison:
     area: Area
     value: Value
-    direction: str  # "higher" | "lower" | "same"
-    judgement: str  # "better" | "worse" | "" (no judgement)
+    direction: str  # "higher" | "lower" | "same": the figures themselves
+    judgement: str  # "better" | "worse" | "": only when the difference is significant
+    significance: str = "not tested"  # "significant" | "similar" | "not tested"
 
     @property
     def marker(self) -> str:
         return {"higher": "▲ Higher", "lower": "▼ Lower", "same": "● Same"}[self.direction]
+
+    @property
+    def verdict(self) -> str:
+        """In words, e.g. “significantly worse”, “similar”, “not tested”."""
+        if self.significance == "significant":
+            return f"significantly {self.judgement or self.direction}"
+        if self.significance == "similar":
+            return "similar (no significant difference)"
+        return "not tested for significance"
 
     @property
     def area_phrase(self) -> str:
@@ -54,6 +65,7 @@ class SectionFigures:
     comparisons: list[Comparison] = field(default_factory=list)
     latest: Value | None = None
     period: Period | None = None
+    trend: str = ""
 
     @property
     def has_illustrative(self) -> bool:
@@ -101,19 +113,74 @@ def area_name(area: Area) -> str:
     return f"the {area.display_name}" if area.area_type == "region" else area.display_name
 
 
+def interval(value: Value) -> tuple[float, float] | None:
+    """The 95% confidence interval of a value: as stored, or computed from its count and
+    denominator (Wilson score for a percentage, Byar's or exact Poisson for a rate)."""
+    if value.lower_ci is not None and value.upper_ci is not None:
+        return float(value.lower_ci), float(value.upper_ci)
+    if value.count is None or value.denominator is None:
+        return None
+    indicator = value.indicator
+    try:
+        if indicator.unit == Unit.PERCENTAGE:
+            return tuple(stats.wilson_interval(value.count, value.denominator, multiplier=100))
+        if indicator.unit == Unit.RATE:
+            return tuple(
+                stats.rate_interval(value.count, value.denominator, multiplier=indicator.multiplier)
+            )
+    except ValueError:
+        return None
+    return None
+
+
 def compare(main: Value, other: Value) -> Comparison:
+    """Main against a comparator: the direction of the figures, and whether the comparator
+    lies outside main's 95% confidence interval (significant) — “not tested” without one."""
     if main.value > other.value:
         direction = "higher"
     elif main.value < other.value:
         direction = "lower"
     else:
         direction = "same"
-    polarity = main.indicator.polarity
-    judgement = ""
-    if direction != "same" and polarity != Polarity.NO_JUDGEMENT:
-        good = "lower" if polarity == Polarity.LOW_IS_GOOD else "higher"
-        judgement = "better" if direction == good else "worse"
-    return Comparison(area=other.area, value=other, direction=direction, judgement=judgement)
+    limits = interval(main)
+    if limits is None:
+        return Comparison(area=other.area, value=other, direction=direction, judgement="")
+    result = stats.compare_to_benchmark(
+        main.value, limits[0], limits[1], other.value, polarity=main.indicator.polarity
+    )
+    if result == "similar":
+        return Comparison(other.area, other, direction, "", "similar")
+    judgement = result if result in ("better", "worse") else ""
+    return Comparison(other.area, other, direction, judgement, "significant")
+
+
+TREND_POINTS = 5
+TREND_SIGNIFICANCE = 0.002  # Fingertips' recent-trend threshold (99.8% confidence)
+
+
+def recent_trend(series: list[Value]) -> str:
+    """Fingertips' recent-trend marker: the chi-squared test for trend over the last five
+    points, for proportions with counts and denominators; otherwise “not tested”."""
+    points = [v for v in series if v.value is not None][-TREND_POINTS:]
+    if not points or points[0].indicator.unit != Unit.PERCENTAGE:
+        return "Recent trend: not tested (the test is for percentages with counts)."
+    if len(points) < TREND_POINTS or any(v.count is None or not v.denominator for v in points):
+        return (
+            f"Recent trend: not tested (needs counts and denominators for the last "
+            f"{TREND_POINTS} periods)."
+        )
+    result = stats.chi_squared_trend(
+        [v.count for v in points],
+        [v.denominator for v in points],
+        significance_level=TREND_SIGNIFICANCE,
+    )
+    if result.direction not in ("increasing", "decreasing"):
+        return f"Recent trend: {result.direction}."
+    polarity = points[0].indicator.polarity
+    if polarity == Polarity.NO_JUDGEMENT:
+        return f"Recent trend: {result.direction}."
+    better = (result.direction == "decreasing") == (polarity == Polarity.LOW_IS_GOOD)
+    return f"Recent trend: {result.direction} and getting {'better' if better else 'worse'}."
 
 
 def _join(items: list[str]) -> str:
@@ -326,18 +393,20 @@ class FigureBuilder:
         figures.comparisons = [compare(latest, other) for other in same_period]
         groups: dict[str, list[str]] = defaultdict(list)
         for c in figures.comparisons:
-            groups[c.direction].append(
-                f"{area_name(c.area)} ({figure_text(c.value, in_brackets=True)})"
-            )
-        parts = []
-        for direction, phrase in (
-            ("higher", "higher than"),
-            ("lower", "lower than"),
-            ("same", "the same as"),
-        ):
-            if groups[direction]:
-                parts.append(f"{phrase} {_join(groups[direction])}")
+            phrase = {"higher": "higher than", "lower": "lower than", "same": "the same as"}[
+                c.direction
+            ]
+            if c.significance == "significant":
+                phrase = f"significantly {phrase}"
+            elif c.significance == "similar":
+                phrase = f"{phrase} (not significantly)"
+            groups[phrase].append(f"{area_name(c.area)} ({figure_text(c.value, in_brackets=True)})")
+        parts = [f"{phrase} {_join(names)}" for phrase, names in groups.items()]
         if parts:
             sentence += " This is " + "; ".join(parts) + "."
         sentence += " " + indicator.polarity_sentence
+        if figures.comparisons and all(c.significance == "not tested" for c in figures.comparisons):
+            sentence += " Differences are not tested for significance: the figures have no "
+            sentence += "confidence intervals."
+        figures.trend = recent_trend(mine)
         figures.statement = sentence

@@ -252,7 +252,10 @@ class Resolver:
             phrase = {"higher": "higher than", "lower": "lower than", "same": "the same as"}[
                 result.direction
             ]
-            return f"{phrase} {area_name(other_area)} ({figure_text(other, in_brackets=True)})"
+            if result.significance == "significant":
+                phrase = f"significantly {phrase}"
+            text = f"{phrase} {area_name(other_area)} ({figure_text(other, in_brackets=True)})"
+            return text + (" but not significantly" if result.significance == "similar" else "")
         if reference.kind == "rank":
             siblings = [
                 v

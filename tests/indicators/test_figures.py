@@ -10,25 +10,78 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("polarity", "main", "other", "direction", "judgement"),
+    ("polarity", "main", "limits", "other", "direction", "verdict"),
     [
-        ("low", "638.6", "520.7", "higher", "worse"),
-        ("low", "2.4", "5.2", "lower", "better"),
-        ("high", "460.3", "387.4", "higher", "better"),
-        ("high", "460.3", "482.7", "lower", "worse"),
-        ("none", "73.3", "14.1", "higher", ""),
-        ("low", "20.0", "20.0", "same", ""),
+        ("low", "27.6", ("26.0", "29.3"), "24.9", "higher", "significantly worse"),
+        ("low", "2.4", ("1.6", "3.6"), "5.2", "lower", "significantly better"),
+        ("high", "46.0", ("44.1", "48.0"), "38.7", "higher", "significantly better"),
+        ("high", "46.0", ("44.1", "48.0"), "48.2", "lower", "significantly worse"),
+        ("none", "73.3", ("70.0", "76.7"), "14.1", "higher", "significantly higher"),
+        ("low", "27.6", ("26.0", "29.3"), "26.4", "higher", "similar (no significant difference)"),
+        ("low", "27.6", (None, None), "20.0", "higher", "not tested for significance"),
+        ("low", "20.0", (None, None), "20.0", "same", "not tested for significance"),
     ],
 )
-def test_comparison_direction_and_judgement_follow_polarity(
-    polarity, main, other, direction, judgement
+def test_comparison_wording_follows_significance_and_polarity(
+    polarity, main, limits, other, direction, verdict
 ):
     indicator = IndicatorFactory(polarity=polarity)
     period = PeriodFactory()
-    a = ValueFactory(indicator=indicator, period=period, value=Decimal(main))
+    lower, upper = (Decimal(x) if x else None for x in limits)
+    a = ValueFactory(
+        indicator=indicator, period=period, value=Decimal(main), lower_ci=lower, upper_ci=upper
+    )
     b = ValueFactory(indicator=indicator, period=period, value=Decimal(other))
     result = compare(a, b)
-    assert (result.direction, result.judgement) == (direction, judgement)
+    assert (result.direction, result.verdict) == (direction, verdict)
+    assert result.judgement in ("", "better", "worse")
+
+
+def test_interval_is_computed_from_count_and_denominator_when_not_given():
+    from indicators.figures import interval
+    from indicators.stats import wilson_interval
+
+    value = ValueFactory(
+        indicator=IndicatorFactory(),
+        value=Decimal("2.4"),
+        count=Decimal("21"),
+        denominator=Decimal("875"),
+    )
+    assert interval(value) == pytest.approx(tuple(wilson_interval(21, 875, multiplier=100)))
+
+
+def test_recent_trend_marker():
+    from indicators.figures import recent_trend
+
+    indicator = IndicatorFactory(polarity="low")
+    area = AreaFactory()
+    rising, flat = [], []
+    for n, code in enumerate(["2008/09", "2009/10", "2010/11", "2011/12", "2012/13"]):
+        period = Period.objects.get_or_create_from_code(code)[0]
+        count = 100 + 60 * n
+        rising.append(
+            ValueFactory(
+                indicator=indicator,
+                area=area,
+                period=period,
+                value=Decimal(count) / 10,
+                count=count,
+                denominator=1000,
+            )
+        )
+        flat.append(
+            Value(
+                indicator=indicator,
+                area=area,
+                period=period,
+                value=Decimal("10"),
+                count=100,
+                denominator=1000,
+            )
+        )
+    assert recent_trend(rising) == "Recent trend: increasing and getting worse."
+    assert recent_trend(flat) == "Recent trend: no significant change."
+    assert "not tested" in recent_trend(rising[:3])
 
 
 def test_figure_text_by_unit_and_illustrative():
@@ -66,7 +119,8 @@ def test_trend_statement_with_region_and_missing_comparator():
     assert figures.statement == (
         "In 2012/13 the percentage for Lancashire was 27.6%, down from 30.0% in 2011/12. "
         "This is higher than the North West (26.4%); lower than England (28.0%). "
-        "A low percentage is better."
+        "A low percentage is better. Differences are not tested for significance: the "
+        "figures have no confidence intervals."
     )
     assert [row.label for row in figures.rows] == ["Lancashire", "North West", "England"]
     assert figures.chart["datasets"][0]["data"] == [30.0, 27.6]
