@@ -11,6 +11,7 @@ from pages.checker import check_sections, convert
 from pages.markdown import render_markdown
 from pages.models import PageAuthor, Section, Topic, TopicLink
 from pages.references import ReferenceError, Resolver, find
+from pages.review import build_review
 
 
 class SectionInline(admin.StackedInline):
@@ -47,7 +48,9 @@ class TopicAdmin(admin.ModelAdmin):
     def get_urls(self):
         preview = self.admin_site.admin_view(require_POST(self.preview_view))
         numbers = self.admin_site.admin_view(self.numbers_view)
+        review = self.admin_site.admin_view(self.review_view)
         return [
+            path("review/", review, name="pages_topic_review"),
             path("<int:pk>/preview/", preview, name="pages_topic_preview"),
             path("<int:pk>/numbers/", numbers, name="pages_topic_numbers"),
             *super().get_urls(),
@@ -73,6 +76,19 @@ class TopicAdmin(admin.ModelAdmin):
         return JsonResponse(
             {"html": render_markdown(body, resolver=resolver), "problems": problems}
         )
+
+    def review_view(self, request: HttpRequest) -> HttpResponse:
+        """What needs an officer's attention: reviews due, new data, broken references,
+        typed numbers that no longer match."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Pages to review",
+            "opts": self.model._meta,
+            "review": build_review(),
+        }
+        return TemplateResponse(request, "admin/pages/topic/review.html", context)
 
     def numbers_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The typed-number report for one topic, with one-click conversion of matches."""

@@ -107,7 +107,10 @@ class Topic(models.Model):
         related_name="topics",
     )
     last_updated = models.DateField(
-        null=True, blank=True, help_text="When the page's content was last updated."
+        null=True,
+        blank=True,
+        help_text="When the page was last reviewed. The page shows the later of this date, the "
+        "last edit of its narrative and the last change to its figures.",
     )
     review_due = models.DateField(
         null=True, blank=True, help_text="When the page should be reviewed."

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
@@ -43,6 +44,15 @@ class HomeView(TemplateView):
 
 class TopicDetailView(DetailView):
     @staticmethod
+    def last_updated(topic: Topic, sections: list[Section], values: list[Value]):
+        """The later of the officer's date, the last narrative edit and the last change to the
+        figures the page shows: never older than what the reader sees."""
+        dates = [topic.last_updated] if topic.last_updated else []
+        dates += [timezone.localdate(s.updated_at) for s in sections]
+        dates += [timezone.localdate(v.updated_at) for v in values]
+        return max(dates, default=None)
+
+    @staticmethod
     def render_narrative(topic: Topic, sections: list[Section]) -> None:
         """Each section's Markdown as clean HTML, with its live figures filled in; one set of
         queries for all the page's references."""
@@ -76,13 +86,16 @@ class TopicDetailView(DetailView):
             section.figures = None
         self.render_narrative(topic, sections)
         indicator_sections = [s for s in sections if s.indicator_id]
+        values = []
         if topic.area is not None and indicator_sections:
             comparators = topic.area.ancestors()
             comparators += [a for a in topic.comparators.all() if a not in comparators]
-            values = Value.objects.for_topic_page(
-                indicator_ids=sorted({s.indicator_id for s in indicator_sections}),
-                area=topic.area,
-                comparator_ids=[a.pk for a in comparators],
+            values = list(
+                Value.objects.for_topic_page(
+                    indicator_ids=sorted({s.indicator_id for s in indicator_sections}),
+                    area=topic.area,
+                    comparator_ids=[a.pk for a in comparators],
+                )
             )
             builder = FigureBuilder(values, topic.area, comparators)
             for section in indicator_sections:
@@ -96,6 +109,7 @@ class TopicDetailView(DetailView):
                         periods=unique(v.period for v in section.figures.values),
                         breakdown=section.breakdown_dimension or "none",
                     )
+        context["last_updated"] = self.last_updated(topic, sections, values)
         context["sections"] = sections
         context["indicator_sections"] = indicator_sections
         context["breadcrumbs"] = topic.ancestors()

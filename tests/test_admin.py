@@ -142,3 +142,30 @@ def test_typed_number_report_converts_with_one_click(officer_client):
     assert section.body.startswith("The rate rose to {{referrals-rate | period=2012/13}} children")
     change = officer_client.get(reverse("admin:pages_topic_change", args=[page.pk]))
     assert "Check typed numbers" in change.content.decode()
+
+
+def test_review_dashboard_lists_each_kind_of_problem(officer_client):
+    from decimal import Decimal
+
+    from indicators.models import Value
+
+    page = Topic.objects.get(slug="child-protection")
+    section = page.sections.get(anchor="referrals")
+    section.body = "Old figure 612.4. {{referrals-rate | area=Preston}}"
+    section.save()
+    # New data after the narrative was edited.
+    value = Value.objects.get(
+        area__code="E10000017", indicator__slug="referrals-rate", period__code="2012/13"
+    )
+    value.value = Decimal("640.0")
+    value.save()
+    url = reverse("admin:pages_topic_review")
+    html = officer_client.get(url).content.decode()
+    assert "review was due on 19/03/2015" in html  # the demo's review date has passed
+    assert "New data since the narrative was last edited (1)" in html
+    assert "{{referrals-rate | area=Preston}}" in html  # Preston has no referral figures
+    assert "<code>612.4</code>" in html
+    assert (
+        "Pages to review"
+        in officer_client.get(reverse("admin:pages_topic_changelist")).content.decode()
+    )

@@ -180,3 +180,16 @@ def test_each_section_downloads_exactly_its_figures(client, demo):
 def test_a_page_under_a_draft_is_not_found(client, demo):
     Topic.objects.filter(slug="childrens-social-care").update(live=False)
     assert client.get(URL).status_code == 404
+
+
+def test_last_updated_follows_real_edits_and_imports(client, demo):
+    from django.utils import timezone
+
+    assert "last updated on 19/03/2014" in client.get(URL).content.decode()
+    value = Value.objects.get(
+        area__code="E92000001", indicator__slug="referrals-rate", period__code="2012/13"
+    )
+    value.value = Decimal("521.0")
+    value.save()
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert f"last updated on {today}" in client.get(URL).content.decode()
