@@ -82,11 +82,16 @@ class TopicAdmin(admin.ModelAdmin):
         typed numbers that no longer match."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
+        topics = Topic.objects.select_related("area", "author")
+        mine = request.GET.get("mine") == "1"
+        if mine:  # the pages whose named author is this officer (matched by email)
+            topics = topics.filter(author__email__iexact=request.user.email or "-")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Pages to review",
+            "title": "Your pages to review" if mine else "Pages to review",
             "opts": self.model._meta,
-            "review": build_review(),
+            "review": build_review(topics),
+            "mine": mine,
         }
         return TemplateResponse(request, "admin/pages/topic/review.html", context)
 

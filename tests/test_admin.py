@@ -169,3 +169,17 @@ def test_review_dashboard_lists_each_kind_of_problem(officer_client):
         "Pages to review"
         in officer_client.get(reverse("admin:pages_topic_changelist")).content.decode()
     )
+
+
+def test_review_dashboard_per_officer(client, demo):
+    user, _ = create_officer(
+        username="afzal", email="afzal.patel@lancashire.gov.uk", password="a-long-test-password"
+    )
+    other, _ = create_officer(
+        username="other", email="other@example.org", password="a-long-test-password"
+    )
+    url = reverse("admin:pages_topic_review") + "?mine=1"
+    client.force_login(user)
+    assert "Child protection" in client.get(url).content.decode()
+    client.force_login(other)
+    assert "Child protection" not in client.get(url).content.decode()
