@@ -520,7 +520,9 @@ class ImportBatch(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_skipped = models.PositiveIntegerField(
-        default=0, help_text="Rows for areas or indicators this site does not hold."
+        default=0,
+        help_text="Rows that hold nothing to import: blank and note rows, and rows for areas "
+        "or indicators this site does not hold.",
     )
     notes = models.TextField(blank=True)
     applied_at = models.DateTimeField(

@@ -1,0 +1,359 @@
+"""Reading a spreadsheet file row by row, whatever shape it arrives in.
+
+`open_table` looks at the bytes (never at the file name), decides whether the file is CSV or
+XLSX, and returns a `Table` whose rows can be read as often as needed, one at a time: memory
+does not grow with the size of the file. A file that cannot be read at all raises `FileRejected`
+with a message an officer can act on.
+
+CSV is read as UTF-8 (with or without a byte order mark) or, when it is not valid UTF-8, as
+Windows-1252, which is what Excel's plain "CSV (Comma delimited)" writes on a UK PC. XLSX is read
+with openpyxl in read-only mode, first sheet only. Cells come back as stripped strings.
+
+Memory: a CSV file is read a row at a time (and hashed and checked in 256 KB chunks), whatever
+its size. For XLSX, openpyxl reads the workbook's table of distinct texts whole, and keeps an
+emptied XML element for each row read (about 80 bytes); Excel's limit of 1,048,576 rows caps
+that at under 100 MB. National-scale files are best given as CSV.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Literal
+
+CHUNK_SIZE = 256 * 1024
+#: How far down the file to look for the header row, past title rows.
+HEADER_SEARCH_ROWS = 10
+
+Source = str | os.PathLike | IO[bytes]
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be imported; the message says why and what would work."""
+
+
+# What a file is, from its first bytes, when it is not something we read.
+_NOT_A_TABLE = [
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"{\\rtf", "a Rich Text (RTF) document"),
+]
+_OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_SAVE_AS = "Save it from Excel as “CSV UTF-8 (Comma delimited)” or as an .xlsx workbook."
+
+
+@dataclass
+class Table:
+    """A readable file: its kind, how its text was decoded, its SHA-256, and its rows."""
+
+    path: Path
+    kind: Literal["csv", "xlsx"]
+    sha256: str
+    size: int
+    encoding: str = ""
+    sheet: str = ""
+    #: The row number of the header (1 unless there were title rows above it).
+    header_row: int = 1
+    header: list[str] = field(default_factory=list)
+    #: Rows above the header, as (row number, text), e.g. a title.
+    above_header: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        if self.kind == "xlsx":
+            return f"Excel workbook, sheet “{self.sheet}”"
+        names = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+        return f"CSV ({names.get(self.encoding, self.encoding)})"
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Every row below the header as (row number as a spreadsheet shows it, cells)."""
+        for number, cells in self._all_rows():
+            if number > self.header_row:
+                yield number, cells
+
+    def _all_rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self.kind == "xlsx":
+            yield from _xlsx_rows(self.path)
+        else:
+            yield from _csv_rows(self.path, self.encoding)
+
+
+@contextmanager
+def open_table(source: Source, *, file_name: str = "") -> Iterator[Table]:
+    """The file as a `Table`, with its header found. Raises `FileRejected`.
+
+    ``source`` is a path or a binary file object (such as an uploaded file); an object that
+    cannot seek is first copied to a temporary file, so that its rows can be read twice."""
+    path, cleanup = _as_path(source)
+    try:
+        table = _inspect(path, file_name or path.name)
+        if table.kind == "xlsx":
+            table.sheet = _xlsx_sheet_name(path)
+        _find_header(table)
+        yield table
+    finally:
+        if cleanup is not None:
+            cleanup.cleanup()
+
+
+def _as_path(source: Source) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise FileRejected(f"There is no file at {path}.")
+        return path, None
+    # A file object: copy it (in chunks) to a temporary file we can reopen and read again.
+    directory = tempfile.TemporaryDirectory(prefix="jsna-import-")
+    path = Path(directory.name) / "upload"
+    if hasattr(source, "seek"):
+        try:
+            source.seek(0)
+        except (OSError, io.UnsupportedOperation):
+            pass
+    with path.open("wb") as target:
+        if hasattr(source, "chunks"):  # Django's UploadedFile
+            for chunk in source.chunks():
+                target.write(chunk)
+        else:
+            shutil.copyfileobj(source, target, CHUNK_SIZE)
+    return path, directory
+
+
+def _inspect(path: Path, name: str) -> Table:
+    """Hash the file and decide what it is, reading it once in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_error: UnicodeDecodeError | None = None
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    cp1252_error: UnicodeDecodeError | None = None
+    cp1252_offset = 0
+    has_nul = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+            if not head:
+                head = chunk[:8192]
+                if head.startswith(_ZIP) or head.startswith(_OLD_EXCEL):
+                    # Binary formats: only the hash is still needed.
+                    size += len(chunk)
+                    for rest in iter(lambda: handle.read(CHUNK_SIZE), b""):
+                        digest.update(rest)
+                        size += len(rest)
+                    break
+            has_nul = has_nul or b"\x00" in chunk
+            if utf8_error is None:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError as error:
+                    utf8_error = error
+            if cp1252_error is None:
+                try:
+                    cp1252.decode(chunk)
+                except UnicodeDecodeError as error:
+                    cp1252_error = error
+                    cp1252_offset += error.start
+                else:
+                    cp1252_offset += len(chunk)
+            size += len(chunk)
+    if utf8_error is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError as error:  # the file ends in the middle of a character
+            utf8_error = error
+    sha256 = digest.hexdigest()
+
+    if size == 0:
+        raise FileRejected(f"“{name}” is empty: there is nothing in it to import.")
+    if head.startswith(_ZIP):
+        if not _is_xlsx(path):
+            raise FileRejected(
+                f"“{name}” is a ZIP archive, not an Excel workbook. Unzip it and import the CSV "
+                f"or .xlsx file inside."
+            )
+        return Table(path=path, kind="xlsx", sha256=sha256, size=size)
+    if head.startswith(_OLD_EXCEL):
+        raise FileRejected(
+            f"“{name}” is an old Excel 97–2003 workbook (.xls), which cannot be read here. "
+            f"{_SAVE_AS}"
+        )
+    for magic, what in _NOT_A_TABLE:
+        if head.startswith(magic):
+            raise FileRejected(
+                f"“{name}” is {what}, not a CSV file or an Excel workbook. Import the data as "
+                f"CSV or .xlsx."
+            )
+    if head.startswith(_UTF16_BOMS):
+        raise FileRejected(
+            f"“{name}” is saved as UTF-16 (Excel's “Unicode Text”), which cannot be read here. "
+            f"{_SAVE_AS}"
+        )
+    lowered = head.lstrip().lower()
+    if lowered.startswith((b"<!doctype html", b"<html")):
+        raise FileRejected(
+            f"“{name}” is a web page (HTML), not a CSV file or an Excel workbook. {_SAVE_AS}"
+        )
+    if has_nul:
+        raise FileRejected(
+            f"“{name}” is not a CSV file or an Excel workbook: it contains binary data. {_SAVE_AS}"
+        )
+    if utf8_error is None:
+        encoding = "utf-8-sig"
+    elif cp1252_error is None:
+        encoding = "cp1252"
+    else:
+        raise FileRejected(
+            f"The text of “{name}” cannot be read: it is neither UTF-8 nor Windows-1252 "
+            f"(byte 0x{cp1252_error.object[cp1252_error.start]:02X} at position "
+            f"{cp1252_offset:,} is not a character in either). {_SAVE_AS}"
+        )
+    return Table(path=path, kind="csv", sha256=sha256, size=size, encoding=encoding)
+
+
+def _is_xlsx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return False
+    return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+
+
+def _find_header(table: Table) -> None:
+    """The header is the first non-blank row with at least two cells; title rows above it
+    (one filled cell each) are kept to be reported."""
+    seen = 0
+    for number, cells in table._all_rows():
+        if not any(cells):
+            continue
+        filled = [cell for cell in cells if cell]
+        if len(filled) >= 2:
+            table.header_row = number
+            table.header = cells
+            return
+        table.above_header.append((number, filled[0]))
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    if table.above_header:
+        raise FileRejected(
+            "The file has no header row: a row of column names such as “indicator, area_code, "
+            "period, value” was expected near the top, but the first rows have one cell each."
+        )
+    raise FileRejected(
+        "The file has no header row: it holds only blank rows. A row of column names such as "
+        "“indicator, area_code, period, value” was expected at the top."
+    )
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+#: A quoted cell may hold line breaks, but one that runs over this many lines is a quotation
+#: mark that was opened and never closed, swallowing the rows after it.
+MAX_LINES_PER_ROW = 50
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, strict=False)
+        number = 0
+        line = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise FileRejected(
+                    f"Row {number + 1} cannot be read as CSV ({error}). Check for a quotation "
+                    f"mark that is opened but never closed."
+                ) from error
+            number += 1
+            if reader.line_num - line > MAX_LINES_PER_ROW:
+                raise FileRejected(
+                    f"Row {number} (line {line + 1} of the file) runs over "
+                    f"{reader.line_num - line:,} lines: a quotation mark in it is opened but "
+                    f"never closed, so the rows after it cannot be told apart. Close or remove "
+                    f"the quotation mark."
+                )
+            line = reader.line_num
+            yield number, [cell.strip() for cell in cells]
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:
+        raise FileRejected(f"The Excel workbook cannot be opened: {error}.") from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # a damaged sheet fails part-way through
+                raise FileRejected(f"The Excel workbook cannot be read: {error}.") from error
+            yield number, [_cell_text(value) for value in values]
+    finally:
+        workbook.close()
+
+
+def _xlsx_sheet_name(path: Path) -> str:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise FileRejected(f"The Excel workbook cannot be opened: {error}.") from error
+    try:
+        if not workbook.worksheets:
+            raise FileRejected("The Excel workbook has no worksheets.")
+        return workbook.worksheets[0].title
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return str(Decimal(repr(value)))
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()

@@ -1,0 +1,210 @@
+"""python manage.py import_values FILE: the bulk path for large files, with the same validation
+and report as the admin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from indicators.importing import ImportReport, import_values
+from indicators.importing.formats import FORMAT_NAMES
+from indicators.models import Indicator
+
+#: Progress is written to stderr after every this many rows.
+PROGRESS_EVERY = 50_000
+#: Rejected rows listed in full unless --verbosity 2 or more.
+ERRORS_SHOWN = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Import indicator figures from a CSV or XLSX file: our template, an OHID Fingertips "
+        "data export or a DfE Explore Education Statistics data file (recognised from the "
+        "header). The file is streamed, validated row by row and applied in one transaction: "
+        "if any row is rejected nothing changes (unless --apply-valid-rows), and the command "
+        "exits with an error."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="The CSV or XLSX file to import.")
+        parser.add_argument(
+            "--format",
+            dest="file_format",
+            choices=["auto", *FORMAT_NAMES],
+            default="auto",
+            help="The file's format; by default it is recognised from the header row.",
+        )
+        parser.add_argument(
+            "--map",
+            dest="maps",
+            action="append",
+            default=[],
+            metavar="SOURCE_KEY=INDICATOR_SLUG",
+            help="Map a Fingertips Indicator ID or an EES measure column to one of our "
+            "indicators, e.g. --map 90812=re-referrals; use =- to leave it out. Remembered "
+            "for the next file from that source. May be given more than once.",
+        )
+        parser.add_argument(
+            "--alias",
+            dest="aliases",
+            action="append",
+            default=[],
+            metavar="OLD_CODE=NEW_CODE",
+            help="Read an old area code as a current one, e.g. for an authority re-coded "
+            "since. May be given more than once.",
+        )
+        parser.add_argument(
+            "--add-areas",
+            action="store_true",
+            help="Add the areas this site does not hold from the file's own codes, names and "
+            "types, instead of skipping their rows.",
+        )
+        parser.add_argument(
+            "--apply-valid-rows",
+            action="store_true",
+            help="Apply the valid rows even if some are rejected.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Validate and report what would change, then roll back.",
+        )
+        parser.add_argument(
+            "--no-remember",
+            dest="remember",
+            action="store_false",
+            help="Use the --map mappings for this file only.",
+        )
+        parser.add_argument("--user", help="The username to record as the importer.")
+
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        file_format: str,
+        maps: list[str],
+        aliases: list[str],
+        add_areas: bool,
+        apply_valid_rows: bool,
+        dry_run: bool,
+        remember: bool,
+        user: str | None,
+        **options: Any,
+    ) -> None:
+        self.verbosity = int(options.get("verbosity", 1))
+        if not file.is_file():
+            raise CommandError(f"There is no file at {file}.")
+        report = import_values(
+            source=file,
+            file_name=file.name,
+            user=self._user(user),
+            mappings=self._mappings(maps),
+            remember=remember,
+            add_areas=add_areas,
+            apply_valid_rows=apply_valid_rows,
+            dry_run=dry_run,
+            area_aliases=self._pairs(aliases, "--alias", "OLD_CODE=NEW_CODE", upper=True),
+            progress=self._progress,
+            file_format=file_format,
+        )
+        self._show(report)
+        if report.rejected:
+            raise CommandError(f"The file “{file.name}” was rejected: nothing was changed.")
+
+    # --- Arguments --------------------------------------------------------------------------
+
+    def _user(self, username: str | None):
+        if not username:
+            return None
+        model = get_user_model()
+        try:
+            return model._default_manager.get_by_natural_key(username)
+        except model.DoesNotExist as error:
+            raise CommandError(f"There is no user “{username}”.") from error
+
+    def _mappings(self, maps: list[str]) -> dict[str, Indicator | None]:
+        pairs = self._pairs(maps, "--map", "SOURCE_KEY=INDICATOR_SLUG")
+        wanted = {slug for slug in pairs.values() if slug not in ("", "-")}
+        found = Indicator.objects.in_bulk(wanted, field_name="slug")
+        missing = sorted(wanted - set(found))
+        if missing:
+            known = ", ".join(Indicator.objects.values_list("slug", flat=True)[:10])
+            raise CommandError(
+                f"There is no indicator {', '.join(f'“{slug}”' for slug in missing)} on this "
+                f"site. Its indicators include: {known or '(none yet)'}."
+            )
+        return {key: found.get(slug) for key, slug in pairs.items()}
+
+    @staticmethod
+    def _pairs(items: list[str], option: str, shape: str, upper: bool = False) -> dict[str, str]:
+        pairs: dict[str, str] = {}
+        for item in items:
+            key, equals, value = item.partition("=")
+            if not equals or not key.strip():
+                raise CommandError(f"Write {option} as {shape}, not “{item}”.")
+            key, value = key.strip(), value.strip()
+            if upper:
+                key, value = key.upper(), value.upper()
+            pairs[key] = value
+        return pairs
+
+    def _progress(self, rows: int) -> None:
+        if rows % PROGRESS_EVERY == 0:
+            self.stderr.write(f"  … {rows:,} rows read")
+
+    # --- The report -------------------------------------------------------------------------
+
+    def _show(self, report: ImportReport) -> None:
+        style = self.style
+        if report.format_label:
+            self.stdout.write(
+                f"{report.file_name}: {report.format_label}, {report.file_description}."
+            )
+        lines = report.summary()
+        if lines:
+            first_style = (
+                style.ERROR
+                if report.rejected
+                else style.WARNING
+                if report.dry_run
+                else style.SUCCESS
+            )
+            self.stdout.write(first_style(lines[0]))
+            for line in lines[1:]:
+                self.stdout.write(f"  {line}")
+        if report.errors:
+            self.stdout.write(style.ERROR(f"Rejected rows ({report.rows_rejected:,}):"))
+            shown = report.errors if self.verbosity >= 2 else report.errors[:ERRORS_SHOWN]
+            for error in shown:
+                self.stdout.write(f"  {error}")
+            if len(shown) < report.rows_rejected:
+                self.stdout.write(
+                    f"  … and more: run with --verbosity 2 to list up to {len(report.errors):,}."
+                    if self.verbosity < 2
+                    else "  … and more."
+                )
+        if report.unmapped:
+            self.stdout.write(style.WARNING("Not mapped to one of our indicators:"))
+            for tally in report.unmapped.values():
+                self.stdout.write(f"  {tally}")
+            example = next(iter(report.unmapped))
+            self.stdout.write(
+                f"  Map each with --map {example}=INDICATOR_SLUG, or leave it out with "
+                f"--map {example}=-."
+            )
+        if report.warnings:
+            self.stdout.write(style.WARNING("Warnings:"))
+            for warning in report.warnings:
+                self.stdout.write(f"  {warning}")
+        if self.verbosity >= 2:
+            for tally in report.skipped_areas.values():
+                self.stdout.write(f"  Skipped: area {tally} (not on this site)")
+            if report.changes:
+                self.stdout.write("Changes:")
+                for change in report.changes:
+                    self.stdout.write(f"  {change}")
+        if report.batch is not None and report.applied:
+            self.stdout.write(style.SUCCESS(f"Recorded as import #{report.batch.pk}."))
