@@ -6,7 +6,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.http import urlencode
 
-from indicators.models import Area, AreaType, BreakdownType, Indicator, Period, Value
+from indicators.models import (
+    Area,
+    AreaType,
+    BreakdownType,
+    Indicator,
+    Period,
+    PublishedValue,
+    Value,
+)
 
 
 class IndicatorValuesFilter(forms.Form):
@@ -92,7 +100,7 @@ class ValuesDownloadForm(forms.Form):
     def values(self) -> QuerySet[Value]:
         """The values asked for, in time order then area; call after `is_valid()`."""
         data = self.cleaned_data
-        queryset = Value.objects.for_indicator_table(data["indicator"])
+        queryset = PublishedValue.objects.for_indicator_table(data["indicator"])
         if data["area"]:
             queryset = queryset.filter(area__in=data["area"])
         if data["period"]:

@@ -215,6 +215,14 @@ class Indicator(models.Model):
     source = models.CharField(max_length=300, blank=True, help_text="Who publishes the figures.")
     source_url = models.URLField(blank=True)
     methodology = models.TextField(blank=True)
+    disclosure_threshold = models.PositiveSmallIntegerField(
+        "small-number rule",
+        null=True,
+        blank=True,
+        help_text="Counts from 1 up to this number can identify people: such figures are kept "
+        "but never published (shown as “c”), with a second figure withheld where the first "
+        "could be worked out from a total. E.g. 4 withholds counts 1 to 4. Empty: no rule.",
+    )
     fingertips_id = models.PositiveIntegerField(
         "Fingertips indicator ID",
         null=True,
@@ -629,6 +637,19 @@ class Value(models.Model):
         default=False,
         help_text="A made-up figure for demonstration. Shown everywhere as illustrative.",
     )
+    withheld = models.CharField(
+        max_length=10,
+        choices=[
+            ("", "Published"),
+            ("primary", "Withheld: small number"),
+            ("secondary", "Withheld: would reveal a small number"),
+        ],
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Set by disclosure control: a withheld figure is kept for officers but the "
+        "public sees “c”.",
+    )
     import_batch = models.ForeignKey(
         ImportBatch,
         on_delete=models.SET_NULL,
@@ -872,3 +893,27 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} in {self.batch}: row {self.row_number}"
+
+
+WITHHELD_NOTE = "c: withheld to protect confidentiality"
+
+
+class PublishedValue(Value):
+    """Values as the public may see them: a figure withheld by disclosure control arrives with
+    no value, count or limits and the status “suppressed” (shown as “c”), so no public page,
+    chart or download can show it. Officers' code uses `Value`."""
+
+    class Meta:
+        proxy = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if instance.__dict__.get("withheld"):
+            instance.mask()
+        return instance
+
+    def mask(self) -> None:
+        self.value = self.count = self.lower_ci = self.upper_ci = None
+        self.status = ValueStatus.SUPPRESSED
+        self.note = WITHHELD_NOTE

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, QuerySet, When
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -85,7 +85,8 @@ class FigureColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
     def order(self, queryset: QuerySet[Value], is_descending: bool) -> tuple[QuerySet, bool]:
-        figure = F(self.field)
+        # A withheld figure sorts as missing: its place in the order must not hint at it.
+        figure = Case(When(withheld="", then=F(self.field)), default=None)
         figure = figure.desc(nulls_last=True) if is_descending else figure.asc(nulls_last=True)
         return queryset.order_by(figure, "period__end_date", "area__name", *WITHIN), True
 

@@ -15,7 +15,7 @@ from django_tables2 import SingleTableMixin
 from indicators.exports import FORMATS, check_format, values_download
 from indicators.figures import FigureBuilder
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
-from indicators.models import Area, AreaType, Indicator, Value
+from indicators.models import Area, AreaType, Indicator, PublishedValue, Value
 from indicators.tables import (
     AreaComparisonTable,
     BoundedPaginator,
@@ -61,7 +61,7 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_table_data(self) -> QuerySet[Value]:
-        return self.filter.filter(Value.objects.for_indicator_table(self.object))
+        return self.filter.filter(PublishedValue.objects.for_indicator_table(self.object))
 
     def get_table_kwargs(self) -> dict[str, Any]:
         caption = f"{self.object.name}: figures by area and period"
@@ -97,7 +97,7 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
             comparators = []
         if area is None:
             return {"figures": None}
-        values = Value.objects.for_topic_page(
+        values = PublishedValue.objects.for_topic_page(
             indicator_ids=[indicator.pk], area=area, comparator_ids=[a.pk for a in comparators]
         )
         figures = FigureBuilder(values, area, comparators).build(indicator)
@@ -114,7 +114,7 @@ class IndicatorDownloadView(View):
         check_format(fmt)
         indicator = get_object_or_404(Indicator, slug=slug)
         values = IndicatorValuesFilter(request.GET, indicator=indicator).filter(
-            Value.objects.for_indicator_table(indicator)
+            PublishedValue.objects.for_indicator_table(indicator)
         )
         return values_download(values, fmt, indicator.slug)
 
@@ -166,7 +166,11 @@ def latest_comparison_values(area: Area, comparators: list[Area]) -> QuerySet[Va
     position = Case(
         *(When(area=a, then=i) for i, a in enumerate(areas)), output_field=IntegerField()
     )
-    return Value.objects.filter(pk__in=pks).with_related().order_by("indicator__name", position)
+    return (
+        PublishedValue.objects.filter(pk__in=pks)
+        .with_related()
+        .order_by("indicator__name", position)
+    )
 
 
 class AreaDetailView(DetailView):

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from indicators.figures import area_name, compare, figure_text, when
-from indicators.models import Area, Breakdown, Indicator, Period, Value
+from indicators.models import Area, Breakdown, Indicator, Period, PublishedValue, Value
 
 REFERENCE = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.S)
 KINDS = {"value", "trend", "compare", "rank"}
@@ -122,7 +122,7 @@ class Resolver:
         if ranking:  # a rank needs the area's siblings too
             query |= Q(area__parent__in=Area.objects.filter(pk__in=wanted_areas).values("parent"))
         resolver.values = list(
-            Value.objects.filter(query, indicator__slug__in=slugs).with_related()
+            PublishedValue.objects.filter(query, indicator__slug__in=slugs).with_related()
         )
         wanted_periods = set()
         for reference in references:

@@ -11,7 +11,7 @@ from django.views.generic import DetailView, TemplateView
 
 from indicators.exports import values_download_links
 from indicators.figures import FigureBuilder
-from indicators.models import Value
+from indicators.models import PublishedValue, Value
 from indicators.tables import FiguresTable
 from pages import search  # Also connects the signals that keep the A to Z up to date.
 from pages.markdown import render_markdown
@@ -91,7 +91,7 @@ class TopicDetailView(DetailView):
             comparators = topic.area.ancestors()
             comparators += [a for a in topic.comparators.all() if a not in comparators]
             values = list(
-                Value.objects.for_topic_page(
+                PublishedValue.objects.for_topic_page(
                     indicator_ids=sorted({s.indicator_id for s in indicator_sections}),
                     area=topic.area,
                     comparator_ids=[a.pk for a in comparators],

@@ -5,7 +5,8 @@ every other demo figure is in `illustrative-figures.csv` and is flagged as illus
 
 import datetime
 
-# name in published-figures.csv -> how the site holds the indicator
+# name in published-figures.csv -> how the site holds the indicator. Every one has the
+# children's social care small-number rule (counts 1 to 4 withheld), set in the loader.
 INDICATORS = [
     {
         "slug": "cpp-count",
@@ -130,6 +131,8 @@ INDICATORS = [
         "groupings used by the Department for Education.",
     },
 ]
+
+DISCLOSURE_THRESHOLD = 4
 
 # The dimension of the categories other than "All" in published-figures.csv, per indicator.
 BREAKDOWN_DIMENSIONS = {"cpp-ethnicity": "ethnicity", "cpp-count": "age"}

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from indicators.disclosure import apply_disclosure_control
 from indicators.models import Area, Breakdown, Indicator, Period, Value
 from pages.demo import content
 from pages.models import PageAuthor, Section, Topic, TopicLink
@@ -80,6 +81,7 @@ def load_indicators(report: LoadReport) -> dict[str, Indicator]:
     indicators = {}
     for spec in content.INDICATORS:
         fields = {k: v for k, v in spec.items() if k != "slug"}
+        fields["disclosure_threshold"] = content.DISCLOSURE_THRESHOLD
         indicators[spec["slug"]] = _save(Indicator, report, {"slug": spec["slug"]}, fields)
     return indicators
 
@@ -235,6 +237,7 @@ def load_demo() -> LoadReport:
     breakdowns = load_breakdowns(report)
     load_values(report, areas, indicators, periods, breakdowns)
     load_topics(report, indicators, areas)
+    apply_disclosure_control([i.pk for i in indicators.values()])
     date_demo_content(since=started)
     return report
 
