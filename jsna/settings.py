@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "import_export",
+    "csp",
     "indicators",
     # pages is last: its post_migrate handler creates the officers' group once every other
     # app's permissions exist.
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "jsna.urls"
@@ -175,6 +177,23 @@ CACHES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Content-Security-Policy on every response (django-csp): scripts only from this site, never
+# inline; chart data travels in <script type="application/json"> blocks, which do not run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Security. In production (DEBUG off) cookies are secure, HTTPS is enforced and HSTS is on;
 # each can be relaxed through the environment, e.g. behind a proxy that terminates TLS.
