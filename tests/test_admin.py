@@ -183,3 +183,20 @@ def test_review_dashboard_per_officer(client, demo):
     assert "Child protection" in client.get(url).content.decode()
     client.force_login(other)
     assert "Child protection" not in client.get(url).content.decode()
+
+
+def test_repeated_failed_logins_lock_the_account_out(client):
+    create_officer(username="analyst", password="the-right-long-password")
+    url = reverse("admin:login")
+    for _ in range(4):
+        response = client.post(url, {"username": "analyst", "password": "wrong-password"})
+        assert response.status_code == 200  # the form again, with its error
+    response = client.post(url, {"username": "analyst", "password": "wrong-password"})
+    assert response.status_code == 429  # the fifth failure locks the account out
+    response = client.post(url, {"username": "analyst", "password": "the-right-long-password"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another officer is not affected.
+    create_officer(username="colleague", password="another-long-password")
+    response = client.post(url, {"username": "colleague", "password": "another-long-password"})
+    assert response.status_code == 302
