@@ -222,10 +222,13 @@ class AreaComparisonTable(JsnaTable):
 # --- the table beside each chart -------------------------------------------------------
 
 
+NO_FIGURE = mark_safe('<span class="visually-hidden">No figure</span>–')
+
+
 def figure_cell(value: Value | None) -> str:
     """A figure in the table beside a chart: with “%” for percentages and any note."""
     if value is None:
-        return format_html('<span class="visually-hidden">No figure</span>–')
+        return NO_FIGURE
     text = value.display
     if value.value is not None and value.indicator.unit == "percentage":
         text += "%"
