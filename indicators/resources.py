@@ -86,6 +86,12 @@ class BreakdownWidget(ForeignKeyWidget):
 
 
 class ValueResource(resources.ModelResource):
+    """Values for the Values admin's export (CSV or XLSX). Its columns are those of our import
+    template, so an export can be edited in a spreadsheet and imported again through the
+    admin's “Import figures” screens, which is how values are imported: with a preview, the
+    officers' file formats, provenance and undo (`indicators.importing`). The admin does not
+    offer this resource's own import."""
+
     indicator = fields.Field(
         attribute="indicator",
         column_name="indicator",

@@ -1,22 +1,54 @@
+"""The admin of indicator data.
+
+Areas and indicators are imported and exported with django-import-export. Values are exported
+with it too, but imported through the import screens of `indicators.admin.imports` (upload,
+preview, mappings, confirm, undo), which are built on `indicators.importing`: the same
+validation, provenance and undo as `manage.py import_values`, and the formats officers receive
+(our template, Fingertips, EES), none of which django-import-export's row-per-instance import
+could give.
+"""
+
 from django.contrib import admin
 from django.db import models
-from import_export.admin import ExportActionMixin, ImportExportModelAdmin
+from django.urls import reverse
+from django.utils.http import urlencode
+from import_export.admin import ExportActionModelAdmin, ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 
+from indicators.admin.imports import (
+    ImportBatchAdmin,
+    ImportChangeAdmin,
+    SourceMappingAdmin,
+    ValueImportMixin,
+    can_import,
+)
 from indicators.models import (
     Area,
     Breakdown,
     ComparatorGroup,
-    ImportBatch,
     Indicator,
     Period,
     Value,
 )
 from indicators.resources import AreaResource, IndicatorResource, ValueResource
 
+#: What django-import-export offers: the formats officers use.
+FORMATS = [CSV, XLSX]
+
+
+class ExportPageMixin:
+    """django-import-export's export page posts to ``{{ export_url }}``, which it sets only
+    when the export comes from the list's action; empty, the form posts to the page itself.
+    Set, so that the template has no undefined variable (which the tests make an error)."""
+
+    def get_export_context_data(self, **kwargs):
+        return {"export_url": "", **super().get_export_context_data(**kwargs)}
+
 
 @admin.register(Area)
-class AreaAdmin(ImportExportModelAdmin):
+class AreaAdmin(ExportPageMixin, ImportExportModelAdmin):
     resource_classes = [AreaResource]
+    formats = FORMATS
     list_display = ["name", "code", "area_type", "parent"]
     list_filter = ["area_type"]
     search_fields = ["name", "short_name", "code"]
@@ -33,8 +65,10 @@ class ComparatorGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ImportExportModelAdmin):
+class IndicatorAdmin(ExportPageMixin, ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
+    formats = FORMATS
+    change_form_template = "admin/indicators/indicator/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "unit_label", "polarity", "decimal_places", "source"]
     list_filter = ["unit", "polarity"]
@@ -49,11 +83,29 @@ class IndicatorAdmin(ImportExportModelAdmin):
             },
         ),
         ("Source", {"fields": ["source", "source_url", "methodology", "fingertips_id"]}),
+        ("Disclosure control", {"fields": ["disclosure_threshold"]}),
     ]
 
     @admin.display(description="unit")
     def unit_label(self, obj: Indicator) -> str:
         return obj.unit_label
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The indicator's blank import templates, linked from the page's tools."""
+        extra_context = extra_context or {}
+        indicator = self.get_object(request, object_id)
+        links = []
+        if indicator is not None and can_import(request.user):
+            url = reverse("admin:indicators_value_import_template")
+            links = [
+                (label, f"{url}?{urlencode({'indicator': indicator.slug, 'file': kind})}")
+                for label, kind in (
+                    ("Import template (Excel)", "xlsx"),
+                    ("Import template (CSV)", "csv"),
+                )
+            ]
+        extra_context["blank_template_links"] = links
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Period)
@@ -73,8 +125,14 @@ class BreakdownAdmin(admin.ModelAdmin):
 
 
 @admin.register(Value)
-class ValueAdmin(ExportActionMixin, ImportExportModelAdmin):
+class ValueAdmin(ValueImportMixin, ExportPageMixin, ExportActionModelAdmin):
+    """Values: exported with django-import-export (CSV or XLSX, in the columns of our import
+    template, so an export can be edited and imported again); imported through the import
+    screens (“Import figures”)."""
+
     resource_classes = [ValueResource]
+    export_formats = FORMATS
+    change_list_template = "admin/indicators/value/change_list.html"
     list_display = [
         "indicator",
         "area",
@@ -90,7 +148,7 @@ class ValueAdmin(ExportActionMixin, ImportExportModelAdmin):
     search_fields = ["indicator__name", "area__name", "area__code", "note"]
     autocomplete_fields = ["indicator", "area", "period", "breakdown"]
     list_select_related = ["indicator", "area", "period", "breakdown", "import_batch"]
-    readonly_fields = ["import_batch", "updated_at"]
+    readonly_fields = ["withheld", "import_batch", "updated_at"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["indicator", "area", "period", "breakdown"]}),
@@ -106,6 +164,7 @@ class ValueAdmin(ExportActionMixin, ImportExportModelAdmin):
                     "lower_ci",
                     "upper_ci",
                     "is_illustrative",
+                    "withheld",
                 ]
             },
         ),
@@ -117,21 +176,14 @@ class ValueAdmin(ExportActionMixin, ImportExportModelAdmin):
         return obj.display
 
 
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = [
-        "file_name",
-        "imported_at",
-        "imported_by",
-        "status",
-        "rows_added",
-        "rows_changed",
-        "rows_unchanged",
-        "rows_rejected",
-        "rows_skipped",
-    ]
-    list_filter = ["status", "imported_at"]
-    search_fields = ["file_name", "file_hash", "imported_by__username"]
-    date_hierarchy = "imported_at"
-    readonly_fields = ["imported_at"]
-    list_select_related = ["imported_by"]
+__all__ = [
+    "AreaAdmin",
+    "BreakdownAdmin",
+    "ComparatorGroupAdmin",
+    "ImportBatchAdmin",
+    "ImportChangeAdmin",
+    "IndicatorAdmin",
+    "PeriodAdmin",
+    "SourceMappingAdmin",
+    "ValueAdmin",
+]
