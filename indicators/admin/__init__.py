@@ -22,6 +22,7 @@ from indicators.admin.imports import (
     ValueImportMixin,
     can_import,
 )
+from indicators.disclosure import apply_disclosure_control
 from indicators.models import (
     Area,
     Breakdown,
@@ -170,6 +171,19 @@ class ValueAdmin(ValueImportMixin, ExportPageMixin, ExportActionModelAdmin):
         ),
         ("Provenance", {"fields": ["import_batch", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj: Value, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        apply_disclosure_control([obj.indicator_id])  # an edit may make or unmake a small number
+
+    def delete_model(self, request, obj: Value) -> None:
+        super().delete_model(request, obj)
+        apply_disclosure_control([obj.indicator_id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        indicator_ids = set(queryset.values_list("indicator_id", flat=True))
+        super().delete_queryset(request, queryset)
+        apply_disclosure_control(indicator_ids)
 
     @admin.display(description="value", ordering="value")
     def display_value(self, obj: Value) -> str:

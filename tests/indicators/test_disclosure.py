@@ -138,3 +138,38 @@ def test_a_count_raised_above_the_rule_is_published_again(small_numbers):
 def test_demo_seed_figures_are_not_withheld(demo):
     assert not Value.objects.exclude(withheld="").exists()
     assert Breakdown.objects.exists() and Topic.objects.exists()
+
+
+def test_an_officer_edit_in_the_admin_applies_the_rule(client, demo):
+    from django.urls import reverse
+
+    from pages.services import create_officer
+
+    user, _ = create_officer(username="analyst", password="a-long-test-password")
+    client.force_login(user)
+    value = Value.objects.get(
+        area__code="E10000017",
+        indicator__slug="cpp-count",
+        period__code=PERIOD,
+        breakdown__label="16 and over",
+    )
+    response = client.post(
+        reverse("admin:indicators_value_change", args=[value.pk]),
+        {
+            "indicator": value.indicator_id,
+            "area": value.area_id,
+            "period": value.period_id,
+            "breakdown": value.breakdown_id,
+            "value": "3",
+            "status": "available",
+            "note": "",
+            "count": "3",
+            "denominator": "",
+            "lower_ci": "",
+            "upper_ci": "",
+            "is_illustrative": "on",
+        },
+    )
+    assert response.status_code == 302
+    value.refresh_from_db()
+    assert value.withheld == "primary"
