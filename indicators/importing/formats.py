@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import ClassVar
 
 from indicators.importing.reading import FileRejected, Table
@@ -147,11 +148,11 @@ class Format:
     def _start(self, number: int, cells: list[str]) -> SourceRow:
         if not any(cells):
             return SourceRow(number, kind="blank")
-        filled = [position for position, cell in enumerate(cells) if cell]
-        if filled == [0] and self.width > 2 and _looks_like_note(cells[0]):
+        if cells[0] and self.width > 2 and not any(cells[1:]) and _looks_like_note(cells[0]):
             return SourceRow(number, kind="note", text=cells[0])
         row = SourceRow(number)
-        if filled[-1] >= self.width:
+        if any(cells[self.width :]):
+            filled = [position for position, cell in enumerate(cells) if cell]
             row.problems.append(
                 (
                     "(whole row)",
@@ -208,6 +209,25 @@ class TemplateFormat(Format):
         "is illustrative": "is_illustrative",
     }
 
+    #: The columns `_fill` reads, in the order it unpacks them.
+    _read = (
+        "indicator",
+        "area code",
+        "area name",
+        "area type",
+        "parent code",
+        "period",
+        "breakdown",
+        "value",
+        "status",
+        "count",
+        "denominator",
+        "lower ci",
+        "upper ci",
+        "note",
+        "is illustrative",
+    )
+
     def __init__(self, header: list[str]) -> None:
         super().__init__(header)
         if not any(name in self.index for name in ("value", "status", "count")):
@@ -215,35 +235,61 @@ class TemplateFormat(Format):
                 "The template has no “value” column (nor “status” or “count”): there are no "
                 "figures to import."
             )
+        # Every cell _fill needs in one call; a column the file lacks reads an empty cell
+        # added after the last column.
+        self._cells = itemgetter(*(self.index.get(name, self.width) for name in self._read))
+        self._area_column = self.column("area_code")
+        self._value_column = self.column("value")
+        self._breakdown_column = self.column("breakdown")
 
     def _fill(self, row: SourceRow, cells: list[str]) -> None:
-        get = self._get
-        row.area_code = get(cells, "area code").upper()
-        row.area_column = self.column("area_code")
-        row.area_name = get(cells, "area name")
-        row.area_type = area_type_for(row.area_code, get(cells, "area type"))
-        row.parent_code = get(cells, "parent code").upper()
-        row.period = get(cells, "period")
-        try:
-            breakdown = parse_breakdown(get(cells, "breakdown"))
-        except CellError as error:
-            row.problems.append((self.column("breakdown"), str(error)))
-            breakdown = None
-        slug = get(cells, "indicator")
+        if len(cells) == self.width:
+            cells.append("")
+        else:  # cells beyond the header's columns (the row is rejected for them) are not read
+            cells = [*cells[: self.width], ""]
+        (
+            slug,
+            area_code,
+            area_name,
+            area_type,
+            parent_code,
+            period,
+            breakdown_text,
+            value,
+            status,
+            count,
+            denominator,
+            lower_ci,
+            upper_ci,
+            note,
+            is_illustrative,
+        ) = self._cells(cells)
+        row.area_code = area_code = area_code.upper()
+        row.area_column = self._area_column
+        row.area_name = area_name
+        row.area_type = area_type_for(area_code, area_type)
+        row.parent_code = parent_code.upper()
+        row.period = period
+        breakdown = None
+        if breakdown_text:
+            try:
+                breakdown = parse_breakdown(breakdown_text)
+            except CellError as error:
+                row.problems.append((self._breakdown_column, str(error)))
         row.figures.append(
             SourceFigure(
-                key=slug,
-                name=slug,
-                value=get(cells, "value"),
-                value_column=self.column("value"),
-                status=get(cells, "status"),
-                count=get(cells, "count"),
-                denominator=get(cells, "denominator"),
-                lower_ci=get(cells, "lower ci"),
-                upper_ci=get(cells, "upper ci"),
-                note=get(cells, "note"),
-                is_illustrative=get(cells, "is illustrative"),
-                breakdown=breakdown,
+                slug,
+                slug,
+                value,
+                self._value_column,
+                status,
+                count,
+                denominator,
+                lower_ci,
+                upper_ci,
+                note,
+                is_illustrative,
+                breakdown,
             )
         )
 

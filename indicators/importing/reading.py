@@ -298,7 +298,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
                     f"the quotation mark."
                 )
             line = reader.line_num
-            yield number, [cell.strip() for cell in cells]
+            yield number, list(map(str.strip, cells))
 
 
 # --- XLSX ---------------------------------------------------------------------------------

@@ -14,8 +14,15 @@ row, validates every row, and writes the figures in batches inside one transacti
 - every applied import is an `ImportBatch`; every figure it set points at it, and an
   `ImportChange` keeps what each figure was before, so that `undo_import` can restore it.
 
-Memory does not grow with the size of the file, apart from one small entry per figure for
-spotting the same figure twice in a file (about 100 bytes).
+Speed: figures are held as plain tuples, not model instances. Each is checked by
+`Value.clean()` itself (one instance, refilled for each figure: see `_Rules`), and written in
+batches with SQL of our own (`writing`: executemany on SQLite, COPY on PostgreSQL). Those
+writes send no signals, so an applied import bumps the public pages' content version itself.
+
+Memory does not grow with the size of the file: rows are read, checked and written a batch
+at a time, and the figures already met (to spot the same figure twice in a file) are kept in a
+temporary table, with a fixed-size filter in memory (`_FiguresMet`) that spares asking the table
+about almost every figure met for the first time.
 
 Undo: an import can be undone while every figure it set is still as it left it. If a later
 import (or an edit in the admin) has changed one of them since, undo refuses and says which;
@@ -27,7 +34,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -38,6 +45,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from indicators.disclosure import apply_disclosure_control
 from indicators.importing.formats import Format, SourceFigure, SourceRow, detect_format
 from indicators.importing.reading import FileRejected, Source, Table, open_table
 from indicators.importing.report import (
@@ -60,6 +68,14 @@ from indicators.importing.validation import (
     read_figure,
     read_period_code,
 )
+from indicators.importing.writing import (
+    DATA_FIELDS,
+    Data,
+    Key,
+    Stored,
+    ValueWriter,
+    writer_for,
+)
 from indicators.models import (
     GSS_CODE,
     Area,
@@ -74,6 +90,7 @@ from indicators.models import (
     Value,
     ValueStatus,
 )
+from pages.caching import bump_content_version
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -84,27 +101,19 @@ else:
 
 #: Figures classified and written at a time.
 BATCH_SIZE = 5000
+#: The smallest and largest filter of figures met, in bits: 1 MB, or 2 bits per byte of the
+#: file, up to 8 MB (about 67 bits per figure of a million-row file).
+FILTER_BITS = (1 << 23, 1 << 26)
 #: `progress` is called after every this many rows.
 PROGRESS_EVERY = 10_000
 #: Areas whose names differ from ours that are named one by one in the warnings.
 NAME_WARNINGS = 20
 
-#: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
-DATA_FIELDS = (
-    "value",
-    "status",
-    "count",
-    "denominator",
-    "lower_ci",
-    "upper_ci",
-    "note",
-    "is_illustrative",
-)
 _DECIMAL_FIELDS = ("value", "count", "denominator", "lower_ci", "upper_ci")
+_NUMBER_FIELDS = ("count", "denominator", "lower_ci", "upper_ci")  # read by parse_number
 _NOTE_LENGTH = Value._meta.get_field("note").max_length
 _NO_FIGURE_NOTE = "No figure was given in the file"
-
-Key = tuple[int, int, int, int]  # indicator, area, period, breakdown (0 for none)
+_STATUS_LABELS = dict(ValueStatus.choices)
 
 
 class UndoRefused(Exception):
@@ -217,7 +226,56 @@ def _is_user(user: User) -> bool:
 class _Candidate:
     row: int
     key: Key
-    value: Value
+    indicator: Indicator
+    data: Data  # DATA_FIELDS, in that order
+    digest: int  # a hash of data, the same for an exact repeat of the figure
+
+
+class _FiguresMet:
+    """Which figures (keys) the import has met: a Bloom filter, in memory, of a fixed size
+    (`FILTER_BITS`, chosen from the file's size). It never says no for a figure it has met;
+    it says "perhaps" for about one figure in 10,000 that it has not (fewer in small files),
+    which then costs one look-up in the temporary table of figures met (`ValueWriter.recall`).
+    """
+
+    def __init__(self, file_size: int) -> None:
+        bits = FILTER_BITS[0]
+        while bits < FILTER_BITS[1] and bits < file_size * 2:
+            bits *= 2
+        self.mask = bits - 1
+        self.bits = bytearray(bits // 8)
+
+    def meet(self, key: Key) -> bool:
+        """Note the figure; True if it has perhaps been met before."""
+        digest, mask, bits = hash(key), self.mask, self.bits
+        a, b, c = digest & mask, (digest >> 21) & mask, (digest >> 42) & mask
+        perhaps = bool(
+            bits[a >> 3] & (1 << (a & 7))
+            and bits[b >> 3] & (1 << (b & 7))
+            and bits[c >> 3] & (1 << (c & 7))
+        )
+        bits[a >> 3] |= 1 << (a & 7)
+        bits[b >> 3] |= 1 << (b & 7)
+        bits[c >> 3] |= 1 << (c & 7)
+        return perhaps
+
+
+class _Rules:
+    """`Value.clean()` for figures held as tuples: one Value, refilled with each figure's
+    indicator and data, so that a figure in a file is held to exactly the rules of the model
+    (and of the admin's forms) without building a model instance for every row."""
+
+    def __init__(self) -> None:
+        self.value = Value()
+        self.indicator: Indicator | None = None
+
+    def check(self, indicator: Indicator, data: Data) -> None:
+        """Raises ValidationError as `Value.clean()` does."""
+        value = self.value
+        if indicator is not self.indicator:
+            value.indicator = self.indicator = indicator
+        value.__dict__.update(zip(DATA_FIELDS, data, strict=True))
+        value.clean()
 
 
 @dataclass(slots=True)
@@ -240,7 +298,9 @@ class _Importer:
     preview_limit: int
 
     batch: ImportBatch = field(init=False)
-    now: datetime.datetime = field(init=False)
+    writer: ValueWriter = field(init=False)
+    rules: _Rules = field(default_factory=_Rules)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
     areas: dict[str, _AreaInfo] = field(init=False)
     area_names: dict[int, str] = field(init=False)
     indicators: dict[str, Indicator] = field(init=False)
@@ -251,8 +311,9 @@ class _Importer:
     breakdowns: dict[tuple[str, str], int] = field(default_factory=dict)
     breakdown_labels: dict[int, str] = field(default_factory=dict)
     pending: dict[Key, _Candidate] = field(default_factory=dict)
-    #: key → digest << 32 | row number of the first row that gave it; bit 31 marks a conflict.
-    seen: dict[Key, int] = field(default_factory=dict)
+    met: _FiguresMet = field(init=False)
+    #: key → the first row that gave it, for figures given twice with different values.
+    conflicts: dict[Key, int] = field(default_factory=dict)
     seen_names: dict[str, str] = field(default_factory=dict)
     name_checked: set[str] = field(default_factory=set)
     unaddable: dict[str, str] = field(default_factory=dict)
@@ -265,7 +326,6 @@ class _Importer:
     # --- Setting up -----------------------------------------------------------------------
 
     def start(self, table: Table) -> None:
-        self.now = timezone.now()
         self.batch = ImportBatch(
             file_name=self.report.file_name[:255],
             file_hash=self.report.file_hash,
@@ -274,6 +334,8 @@ class _Importer:
         )
         self.batch.full_clean()
         self.batch.save()
+        self.writer = writer_for(self.batch.pk)
+        self.met = _FiguresMet(table.size)
         self.areas = {
             code: _AreaInfo(pk, name, short_name)
             for pk, code, name, short_name in Area.objects.values_list(
@@ -581,10 +643,10 @@ class _Importer:
     ) -> None:
         columns = self._columns_for(figure)
         problems: list[tuple[str, str]] = []
-        value = self._build_value(figure, indicator, columns, problems)
-        if value is not None and not problems:
+        data = self._build_value(figure, indicator, columns, problems)
+        if data is not None and not problems:
             try:
-                value.clean()
+                self.rules.check(indicator, data)
             except ValidationError as error:
                 for field_name, messages in error.message_dict.items():
                     raw = _raw(figure, field_name)
@@ -592,23 +654,28 @@ class _Importer:
                         if raw and raw not in message:
                             message = f"{message} The file gives “{raw}”."
                         problems.append((columns.get(field_name, field_name), message))
-        if problems or value is None:
+        if problems or data is None:
             for column, message in problems:
                 self._reject(row.number, column, message)
             self.report.figures_rejected += 1
             return
         breakdown_id = self._breakdown_for(figure.breakdown)
-        value.area_id = area_id
-        value.period_id = period_id
-        value.breakdown_id = breakdown_id
         key: Key = (indicator.pk, area_id, period_id, breakdown_id or 0)
-        if not self._first_time(key, row.number, value, columns):
+        digest = hash(data) & 0x7FFFFFFF_FFFFFFFF
+        if not self._first_time(key, row.number, digest, columns):
             return
-        self.pending[key] = _Candidate(row.number, key, value)
+        self.pending[key] = _Candidate(row.number, key, indicator, data, digest)
         if len(self.pending) >= BATCH_SIZE:
             self._flush()
 
     def _columns_for(self, figure: SourceFigure) -> dict[str, str]:
+        """Each field's column as the file names it (the same for every row of a column)."""
+        found = self.columns.get(figure.value_column)
+        if found is None:
+            found = self.columns[figure.value_column] = self._columns_named(figure)
+        return found
+
+    def _columns_named(self, figure: SourceFigure) -> dict[str, str]:
         column = self.table_format.column
         return {
             "value": figure.value_column,
@@ -627,11 +694,16 @@ class _Importer:
         indicator: Indicator,
         columns: dict[str, str],
         problems: list[tuple[str, str]],
-    ) -> Value | None:
-        parsed: dict[str, Decimal | None] = {}
-        for name in ("count", "denominator", "lower_ci", "upper_ci"):
+    ) -> Data | None:
+        """The figure's DATA_FIELDS, or None with the problems added."""
+        parsed: list[Decimal | None] = []
+        for name in _NUMBER_FIELDS:
+            text = getattr(figure, name)
+            if not text:
+                parsed.append(None)
+                continue
             try:
-                parsed[name] = parse_number(getattr(figure, name))
+                parsed.append(parse_number(text))
             except CellError as error:
                 problems.append((columns[name], str(error)))
         try:
@@ -639,23 +711,24 @@ class _Importer:
         except CellError as error:
             problems.append((columns["value"], str(error)))
             number, symbol_status, symbol_note = None, "", ""
-        try:
-            status, status_note = parse_status(figure.status)
-        except CellError as error:
-            problems.append((columns["status"], str(error)))
-            status, status_note = "", ""
-        try:
-            illustrative = parse_bool(figure.is_illustrative)
-        except CellError as error:
-            problems.append((columns["is_illustrative"], str(error)))
-            illustrative = False
+        status, status_note = "", ""
+        if figure.status:
+            try:
+                status, status_note = parse_status(figure.status)
+            except CellError as error:
+                problems.append((columns["status"], str(error)))
+        illustrative = False
+        if figure.is_illustrative:
+            try:
+                illustrative = parse_bool(figure.is_illustrative)
+            except CellError as error:
+                problems.append((columns["is_illustrative"], str(error)))
         if problems:
             return None
 
         notes = [symbol_note, status_note]
         status = status or symbol_status
-        count, denominator = parsed["count"], parsed["denominator"]
-        lower, upper = parsed["lower_ci"], parsed["upper_ci"]
+        count, denominator, lower, upper = parsed
         if number is None and not status:
             if self.table_format.name == "fingertips" and "suppress" in figure.note.lower():
                 # Never computed from a count: the source withheld the figure on purpose.
@@ -690,16 +763,15 @@ class _Importer:
             )
             return None
         notes.append(figure.note)
-        return Value(
-            indicator=indicator,
-            value=number,
-            status=status,
-            count=count,
-            denominator=denominator,
-            lower_ci=lower,
-            upper_ci=upper,
-            note=_join_notes(notes),
-            is_illustrative=illustrative,
+        return (
+            number,
+            status,
+            count,
+            denominator,
+            lower,
+            upper,
+            _join_notes(notes),
+            illustrative,
         )
 
     def _compute(
@@ -737,31 +809,38 @@ class _Importer:
 
     # --- The same figure twice ----------------------------------------------------------------
 
-    def _first_time(self, key: Key, row: int, value: Value, columns: dict[str, str]) -> bool:
+    def _first_time(self, key: Key, row: int, digest: int, columns: dict[str, str]) -> bool:
         """True for the first row that gives a figure. A later row with exactly the same
         figure is counted as a repeat; one with a different figure is rejected, and so is the
         earlier one, which is withdrawn if it was already written."""
-        digest = hash(tuple(getattr(value, name) for name in DATA_FIELDS)) & 0x7FFFFFFF_FFFFFFFF
-        earlier = self.seen.get(key)
-        if earlier is None:
-            self.seen[key] = (digest << 32) | row
-            return True
-        earlier_row = earlier & 0x7FFFFFFF
-        conflicted = bool(earlier & 0x80000000)
-        if not conflicted and earlier >> 32 == digest:
-            self.report.figures_duplicate += 1
-            return False
         message = (
             "The same indicator, area, period and breakdown as row {other}, with a different "
             "figure: expected each figure once in a file."
         )
+        first_row = self.conflicts.get(key)
+        if first_row is not None:  # already rejected, with the row that first gave it
+            self._reject(row, columns["value"], message.format(other=first_row))
+            self.report.figures_rejected += 1
+            return False
+        pending = self.pending.get(key)
+        if pending is not None:
+            earlier: tuple[int, int] | None = (pending.row, pending.digest)
+        elif self.met.meet(key):
+            earlier = self.writer.recall(key)
+        else:
+            earlier = None
+        if earlier is None:
+            return True
+        earlier_row, earlier_digest = earlier
+        if earlier_digest == digest:
+            self.report.figures_duplicate += 1
+            return False
         self._reject(row, columns["value"], message.format(other=earlier_row))
         self.report.figures_rejected += 1
-        if not conflicted:
-            self._withdraw(key, earlier_row)
-            self._reject(earlier_row, columns["value"], message.format(other=row))
-            self.report.figures_rejected += 1
-            self.seen[key] = earlier | 0x80000000
+        self._withdraw(key, earlier_row)
+        self._reject(earlier_row, columns["value"], message.format(other=row))
+        self.report.figures_rejected += 1
+        self.conflicts[key] = earlier_row
         return False
 
     def _withdraw(self, key: Key, row: int) -> None:
@@ -793,68 +872,55 @@ class _Importer:
     # --- Writing ---------------------------------------------------------------------------
 
     def _flush(self) -> None:
+        """Classify the pending figures against the values held, and write a batch: new
+        values, changed ones, and an ImportChange for each, with the previous state."""
         if not self.pending:
             return
         candidates = list(self.pending.values())
         self.pending = {}
-        existing = _existing_values([candidate.key for candidate in candidates])
+        self.writer.remember(
+            [(candidate.key, candidate.row, candidate.digest) for candidate in candidates]
+        )
+        existing = self.writer.existing([candidate.key for candidate in candidates])
         to_create: list[_Candidate] = []
-        to_update: list[tuple[_Candidate, Value, dict[str, Any]]] = []
+        to_update: list[tuple[_Candidate, Stored, dict[str, Any]]] = []
         for candidate in candidates:
             old = existing.get(candidate.key)
             if old is None:
-                candidate.value.import_batch = self.batch
                 to_create.append(candidate)
-            elif all(getattr(old, name) == getattr(candidate.value, name) for name in DATA_FIELDS):
+            elif old.data == candidate.data:
                 self.report.figures_unchanged += 1
             else:
-                previous = _snapshot(old)
+                previous = self.writer.snapshot(old)
                 self._preview(candidate, "changed", old)
-                for name in DATA_FIELDS:
-                    setattr(old, name, getattr(candidate.value, name))
-                old.import_batch = self.batch
-                old.updated_at = self.now
                 to_update.append((candidate, old, previous))
         for candidate in to_create:
             self._preview(candidate, "new", None)
-        Value.objects.bulk_create([candidate.value for candidate in to_create], batch_size=1000)
-        if to_create and to_create[0].value.pk is None:  # a database without RETURNING
-            created = _existing_values([candidate.key for candidate in to_create])
-            for candidate in to_create:
-                candidate.value.pk = created[candidate.key].pk
-        Value.objects.bulk_update(
-            [value for _, value, _ in to_update],
-            [*DATA_FIELDS, "import_batch", "updated_at"],
-            batch_size=500,
+        self.writer.write(
+            created=[(candidate.key, candidate.row, candidate.data) for candidate in to_create],
+            changed=[
+                (candidate.key, candidate.row, candidate.data, old, previous)
+                for candidate, old, previous in to_update
+            ],
         )
-        changes = [
-            _change(self.batch, candidate, candidate.value, ImportChange.Action.CREATED, None)
-            for candidate in to_create
-        ] + [
-            _change(self.batch, candidate, value, ImportChange.Action.UPDATED, previous)
-            for candidate, value, previous in to_update
-        ]
-        ImportChange.objects.bulk_create(changes, batch_size=1000)
         self.report.figures_new += len(to_create)
         self.report.figures_changed += len(to_update)
 
-    def _preview(self, candidate: _Candidate, action: str, old: Value | None) -> None:
+    def _preview(self, candidate: _Candidate, action: str, old: Stored | None) -> None:
         if len(self.report.changes) >= self.preview_limit:
             return
-        value = candidate.value
-        indicator = value.indicator
+        indicator = candidate.indicator
+        _, area_id, period_id, breakdown_id = candidate.key
         self.report.changes.append(
             Change(
                 row=candidate.row,
                 action=action,  # type: ignore[arg-type]
                 indicator=indicator.name,
-                area=self.area_names.get(value.area_id, ""),
-                period=self.period_labels.get(value.period_id, ""),
-                breakdown=self.breakdown_labels.get(value.breakdown_id, "")
-                if value.breakdown_id
-                else "",
-                old=_shown(indicator, old) if old is not None else "",
-                new=_shown(indicator, value),
+                area=self.area_names.get(area_id, ""),
+                period=self.period_labels.get(period_id, ""),
+                breakdown=self.breakdown_labels.get(breakdown_id, "") if breakdown_id else "",
+                old=_shown(indicator, old.data) if old is not None else "",
+                new=_shown(indicator, candidate.data),
             )
         )
 
@@ -862,6 +928,7 @@ class _Importer:
 
     def finish(self) -> None:
         self._flush()
+        self.writer.forget()
         report = self.report
         self._link_parents()
         for (old, new), rows in self.aliases_used.items():
@@ -966,58 +1033,19 @@ class _Importer:
             batch.areas_added.set(
                 Area.objects.filter(code__in=report.areas_added).values_list("pk", flat=True)
             )
+        # Small numbers: withhold what the indicators' rules say, now that the figures changed.
+        apply_disclosure_control(
+            set(ImportChange.objects.filter(batch=batch).values_list("indicator_id", flat=True))
+        )
+        # The figures were written without save(), so without the signal that does this.
+        bump_content_version()
 
 
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _existing_values(keys: list[Key]) -> dict[Key, Value]:
-    """The values already held for these keys: grouped by indicator and period, each group
-    asking for its areas, as few queries as the database's limits allow (a national file of
-    one indicator takes one query per batch)."""
-    groups: dict[tuple[int, int], set[int]] = {}
-    for indicator_id, area_id, period_id, _ in keys:
-        groups.setdefault((indicator_id, period_id), set()).add(area_id)
-    wanted = set(keys)
-    found: dict[Key, Value] = {}
-    for condition in _conditions(groups):
-        for value in Value.objects.filter(condition):
-            key = (value.indicator_id, value.area_id, value.period_id, value.breakdown_id or 0)
-            if key in wanted:
-                found[key] = value
-    return found
-
-
-#: Parameters and OR-ed groups per query: within SQLite's oldest supported limits (999
-#: variables, an expression depth of 1,000), and cheap on PostgreSQL.
+#: Ids per query when undoing: within SQLite's oldest supported limit of 999 variables.
 _MAX_PARAMS = 900
-_MAX_GROUPS = 100
-
-
-def _conditions(groups: Mapping[tuple[int, int], set[int]]) -> Iterable[Q]:
-    condition, params, count = Q(), 0, 0
-    for (indicator_id, period_id), area_ids in groups.items():
-        ordered = sorted(area_ids)
-        for start in range(0, len(ordered), _MAX_PARAMS - 2):
-            part = ordered[start : start + _MAX_PARAMS - 2]
-            if count and (params + len(part) + 2 > _MAX_PARAMS or count >= _MAX_GROUPS):
-                yield condition
-                condition, params, count = Q(), 0, 0
-            condition |= Q(indicator_id=indicator_id, period_id=period_id, area_id__in=part)
-            params += len(part) + 2
-            count += 1
-    if count:
-        yield condition
-
-
-def _snapshot(value: Value) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {}
-    for name in DATA_FIELDS:
-        current = getattr(value, name)
-        snapshot[name] = str(current) if isinstance(current, Decimal) else current
-    snapshot["import_batch"] = value.import_batch_id
-    snapshot["updated_at"] = value.updated_at.isoformat() if value.updated_at else None
-    return snapshot
 
 
 def _restore(value: Value, snapshot: Mapping[str, Any]) -> None:
@@ -1036,36 +1064,18 @@ def _parse_datetime(text: str) -> datetime.datetime:
     return parsed if parsed is not None else timezone.now()
 
 
-def _change(
-    batch: ImportBatch,
-    candidate: _Candidate,
-    value: Value,
-    action: str,
-    previous: dict[str, Any] | None,
-) -> ImportChange:
-    indicator_id, area_id, period_id, breakdown_id = candidate.key
-    return ImportChange(
-        batch=batch,
-        value_id=value.pk,
-        indicator_id=indicator_id,
-        area_id=area_id,
-        period_id=period_id,
-        breakdown_id=breakdown_id or None,
-        action=action,
-        row_number=candidate.row,
-        previous=previous,
-    )
-
-
-def _shown(indicator: Indicator, value: Value) -> str:
-    if value.value is None:
-        return value.get_status_display().lower()
-    figure = indicator.format_value(value.value)
+def _shown(indicator: Indicator, data: Data) -> str:
+    number, status = data[0], data[1]
+    if number is None:
+        return str(_STATUS_LABELS.get(status, status)).lower()
+    figure = indicator.format_value(number)
     unit = indicator.short_unit
     return f"{figure}{unit}" if unit == "%" else f"{figure} {unit}".strip()
 
 
-def _join_notes(notes: Iterable[str]) -> str:
+def _join_notes(notes: list[str]) -> str:
+    if not any(notes):
+        return ""
     parts: list[str] = []
     for note in notes:
         note = note.strip().rstrip(".")
@@ -1171,6 +1181,9 @@ def undo_import(batch: ImportBatch, *, user: User = None) -> UndoResult:
         batch.undone_at = timezone.now()
         batch.undone_by = user if _is_user(user) else None
         batch.save(update_fields=["status", "undone_at", "undone_by"])
+        apply_disclosure_control(
+            set(ImportChange.objects.filter(batch=batch).values_list("indicator_id", flat=True))
+        )
     return result
 
 

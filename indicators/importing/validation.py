@@ -39,11 +39,19 @@ _NUMBER = re.compile(
 )
 
 
+#: A number written plainly (“12”, “-0.5”, “12.50”): most cells, read without the checks
+#: for spaces, separators, percent signs and exponents.
+_PLAIN = re.compile(r"[+-]?\d+(?:\.(\d*))?")
+
+
 def parse_number(text: str) -> Decimal | None:
     """“1,234.5”, “ 12 ”, “12%”, “-0.5” → a Decimal (rounded to the six decimal places a
     value is stored with); “” → None.
 
     Rejects “12..3”, “abc”, “1,23” and anything not finite, saying what was expected."""
+    plain = _PLAIN.fullmatch(text)
+    if plain is not None:
+        return _plain_number(text, plain)
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if not cleaned:
         return None
@@ -63,6 +71,17 @@ def parse_number(text: str) -> Decimal | None:
         return number.quantize(PLACES, rounding=ROUND_HALF_EVEN)
     except InvalidOperation as error:  # pragma: no cover - guarded by LARGEST
         raise CellError(f"“{text.strip()}” cannot be stored.") from error
+
+
+def _plain_number(text: str, plain: re.Match[str]) -> Decimal:
+    """`parse_number` for text that `_PLAIN` matches, with the same results."""
+    number = Decimal(text)
+    if not -LARGEST < number < LARGEST:
+        raise CellError(f"“{text}” is too large: expected under 100,000,000,000,000.")
+    fraction = plain.group(1)
+    if fraction is None or len(fraction) <= 6:
+        return number  # kept as written, as below
+    return number.quantize(PLACES, rounding=ROUND_HALF_EVEN)
 
 
 # --- Suppression and missing-value symbols ---------------------------------------------------
@@ -108,6 +127,9 @@ def read_figure(text: str) -> Figure:
     """A value cell: a number, a symbol, a number flagged “u” (low reliability), or empty.
 
     Empty gives status "" (the caller decides); a symbol gives its status and note, no value."""
+    plain = _PLAIN.fullmatch(text)
+    if plain is not None:  # neither a symbol nor flagged: the usual case
+        return Figure(_plain_number(text, plain), ValueStatus.AVAILABLE, "")
     stripped = text.strip()
     if not stripped:
         return Figure(None, "", "")

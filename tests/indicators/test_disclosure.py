@@ -173,3 +173,25 @@ def test_an_officer_edit_in_the_admin_applies_the_rule(client, demo):
     assert response.status_code == 302
     value.refresh_from_db()
     assert value.withheld == "primary"
+
+
+def test_an_import_applies_the_rule_and_undo_reapplies_it(demo):
+    import io
+
+    from indicators.importing.services import import_values, undo_import
+
+    csv_file = io.BytesIO(
+        b"indicator,area_code,period,breakdown,value,count\n"
+        b"cpp-count,E10000017,2013-03-31,age: Under 1,2,2\n"
+    )
+    report = import_values(source=csv_file, file_name="small.csv")
+    assert not report.rejected
+    bands = dict(
+        Value.objects.filter(
+            indicator__slug="cpp-count", breakdown__isnull=False, period__code=PERIOD
+        ).values_list("breakdown__label", "withheld")
+    )
+    assert bands["Under 1"] == "primary"
+    assert list(bands.values()).count("secondary") == 1
+    undo_import(report.batch)
+    assert not Value.objects.exclude(withheld="").exists()

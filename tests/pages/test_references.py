@@ -111,3 +111,24 @@ def test_deleted_data_shows_a_marker_not_a_crash_or_a_blank(client, page):
 def test_reference_text_is_escaped(page):
     html = render("{{<script>alert(1)</script>}}", page)
     assert "<script>" not in html and "figure not available" in html
+
+
+def test_an_import_that_changes_a_value_changes_the_narrative_chart_and_table(client, page):
+    import io
+    import json
+
+    from indicators.importing.services import import_values
+
+    before = client.get(URL).content.decode()
+    assert "73.3 per 10,000" in before
+    csv_file = io.BytesIO(b"indicator,area_code,period,value\ncpp-rate,E07000123,2013-03-31,77.7\n")
+    report = import_values(source=csv_file, file_name="preston.csv")
+    assert not report.rejected
+    html = client.get(URL).content.decode()
+    section = html.split('id="district-rates"', 1)[1].split("</section>", 1)[0]
+    narrative = section.split("<figure", 1)[0]
+    assert "77.7 per 10,000" in narrative and "73.3" not in narrative
+    chart = json.loads(section.split('type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert 77.7 in chart["datasets"][0]["data"] and 73.3 not in chart["datasets"][0]["data"]
+    table = section.split("<table", 1)[1]
+    assert "77.7" in table and "73.3" not in table

@@ -1,0 +1,479 @@
+"""Reading and writing figures in bulk as plain tuples, with SQL of our own.
+
+An import of a national file writes hundreds of thousands of figures. Through the ORM each one
+would be a model instance, and ``bulk_create`` compiles the SQL of every field of every object,
+which costs far more than the database's own work. Here figures go to and from the database as
+tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (psycopg 3), a batch at a time, inside
+the import's transaction.
+
+What the ORM would have done is done here on purpose:
+
+- values are read back through Django's own converters (on SQLite a decimal comes back as a
+  float and is rounded as the ORM rounds it), so that comparing a figure in the file with the
+  one held gives the same answer as with model instances;
+- ``updated_at`` (an ``auto_now`` field) is set to the time of each batch;
+- columns this module does not set (added to `Value` or `ImportChange` later) get their
+  field's default, as a new model instance would;
+- new values get their ids up front (PostgreSQL: from the table's sequence; SQLite: after the
+  largest id ever used, with the write lock the import's transaction already holds), so that
+  each `ImportChange` can point at its value without reading the values back.
+
+The figures an import has met are kept in a temporary table too (`remember`, `recall`), so that
+the import can tell a repeated figure from a new one without holding every figure in memory.
+
+Bulk writes skip ``save()`` and signals: the import calls ``bump_content_version()`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.db.models import Field
+from django.utils import timezone
+
+from indicators.models import ImportChange, Value
+
+#: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
+DATA_FIELDS = (
+    "value",
+    "status",
+    "count",
+    "denominator",
+    "lower_ci",
+    "upper_ci",
+    "note",
+    "is_illustrative",
+)
+#: A figure's key: indicator, area, period and breakdown ids (0 for no breakdown).
+Key = tuple[int, int, int, int]
+#: A figure's DATA_FIELDS, in that order.
+Data = tuple[Any, ...]
+_KEY_FIELDS = ("indicator_id", "area_id", "period_id", "breakdown_id")
+_KEY_NAMES = ("i", "a", "p", "b")
+_MET_TABLE = "import_values_met"  # temporary tables: see ValueWriter.temporary
+_CHANGED_TABLE = "import_values_changed"
+_CREATED = str(ImportChange.Action.CREATED)
+_UPDATED = str(ImportChange.Action.UPDATED)
+_CHANGE_FIELDS = (
+    "batch_id",
+    "value_id",
+    "indicator_id",
+    "area_id",
+    "period_id",
+    "breakdown_id",
+    "action",
+    "row_number",
+    "previous",
+)
+
+
+class Stored(NamedTuple):
+    """A value as the database holds it."""
+
+    pk: int
+    data: Data
+    import_batch_id: int | None
+    updated_at: Any  # as the database gives it: see `ValueWriter.snapshot`
+
+
+def writer_for(batch_id: int) -> ValueWriter:
+    """The writer for the default database's engine."""
+    if connection.vendor == "postgresql":
+        return PostgresValueWriter(batch_id)
+    return ValueWriter(batch_id)
+
+
+class ValueWriter:
+    """Bulk reads and writes of values and import changes for one import; executemany with
+    as many parameters per statement as the database takes (SQLite)."""
+
+    #: Where temporary tables live, so that their names can never mean another table.
+    temporary = "temp"
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self.met_table = f"{self.temporary}.{_MET_TABLE}"
+        self.quote = connection.ops.quote_name
+        self.value_table = self.quote(Value._meta.db_table)
+        self.change_table = self.quote(ImportChange._meta.db_table)
+        value_fields = _fields(Value, ("id", *_KEY_FIELDS, *DATA_FIELDS, "import_batch_id"))
+        self.value_columns = [
+            "id",
+            *_KEY_FIELDS,
+            *DATA_FIELDS,
+            "import_batch_id",
+            "updated_at",
+            *(field.attname for field in value_fields.extra),
+        ]
+        self.value_defaults = value_fields.defaults
+        self.value_fields = value_fields.fields
+        change_fields = _fields(ImportChange, _CHANGE_FIELDS)
+        self.change_columns = [*_CHANGE_FIELDS, *(field.attname for field in change_fields.extra)]
+        self.change_defaults = change_fields.defaults
+        self.change_fields = change_fields.fields
+        self.read_columns = ["id", *_KEY_FIELDS, *DATA_FIELDS, "import_batch_id", "updated_at"]
+        # updated_at is converted only for the few values a snapshot is taken of.
+        self.converters = _converters(Value, self.read_columns[:-1])
+        self.stamp_converters = _converters(Value, ["updated_at"])[0]
+        self.next_id: int | None = None
+        self.met_table_ready = False
+        self.indicators_seen: set[int] = set()
+        self.empty_indicators: set[int] = set()  # those with no values before this import
+
+    # --- Names ----------------------------------------------------------------------------
+
+    def columns(self, names: Iterable[str], model: type = Value) -> str:
+        fields = self.value_fields if model is Value else self.change_fields
+        return ", ".join(self.quote(fields[name].column) for name in names)
+
+    # --- Reading -------------------------------------------------------------------------
+
+    def existing(self, keys: Sequence[Key]) -> dict[Key, Stored]:
+        """The values already held for these keys, in as few queries as the database's limit
+        on parameters allows (one for a batch of 5,000 figures).
+
+        An indicator that had no values when this import first met it is not looked up
+        again: a figure reaches here once per import (the import catches repeats), so none of
+        its keys can have a value that this import has not just created."""
+        found: dict[Key, Stored] = {}
+        self._note_empty_indicators({key[0] for key in keys} - self.indicators_seen)
+        empty = self.empty_indicators
+        whole = [key[:3] for key in keys if not key[3] and key[0] not in empty]
+        broken_down = [key for key in keys if key[3] and key[0] not in empty]
+        with connection.cursor() as cursor:
+            for chunk in _chunks(whole, self.max_params() // 3):
+                self._fetch(cursor, chunk, found)
+            for chunk in _chunks(broken_down, self.max_params() // 4):
+                self._fetch(cursor, chunk, found)
+        return found
+
+    def _note_empty_indicators(self, indicator_ids: set[int]) -> None:
+        column = self.quote(self.value_fields["indicator_id"].column)
+        with connection.cursor() as cursor:
+            for indicator_id in indicator_ids:
+                cursor.execute(
+                    f"SELECT 1 FROM {self.value_table} WHERE {column} = %s LIMIT 1",
+                    [indicator_id],
+                )
+                if cursor.fetchone() is None:
+                    self.empty_indicators.add(indicator_id)
+        self.indicators_seen |= indicator_ids
+
+    def max_params(self) -> int:
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return connection.features.max_query_params or 10_000
+
+    def _fetch(self, cursor: Any, keys: list[tuple[int, ...]], found: dict[Key, Stored]) -> None:
+        """The values for these keys, all with a breakdown or all without: the keys as a
+        table of constants that leads the join (CROSS JOIN keeps SQLite from reordering it),
+        so that each is one look-up in the unique index rather than a scan of the values."""
+        width = len(keys[0])
+        row_sql = "(" + ", ".join(["%s"] * width) + ")"
+        sql = (
+            f"WITH k({', '.join(_KEY_NAMES[:width])}) AS (VALUES "
+            f"{', '.join([row_sql] * len(keys))}) "
+            f"SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
+            f"ON {self._matching(width)}"
+        )
+        cursor.execute(sql, [part for key in keys for part in key])
+        self._collect(cursor.fetchall(), found)
+
+    def _selected(self) -> str:
+        return ", ".join(
+            f"v.{self.quote(self.value_fields[name].column)}" for name in self.read_columns
+        )
+
+    def _matching(self, width: int) -> str:
+        """v's key equals k's; v has no breakdown when k gives none (the partial unique
+        indexes need the condition to be spelled out)."""
+        terms = [
+            f"v.{self.quote(self.value_fields[field].column)} = k.{name}"
+            for field, name in zip(_KEY_FIELDS[:width], _KEY_NAMES, strict=False)
+        ]
+        if width == 3:
+            terms.append(f"v.{self.quote(self.value_fields['breakdown_id'].column)} IS NULL")
+        return " AND ".join(terms)
+
+    def _collect(self, rows: Iterable[Sequence[Any]], found: dict[Key, Stored]) -> None:
+        converters = [
+            (position, column_converters)
+            for position, column_converters in enumerate(self.converters)
+            if column_converters
+        ]
+        for row in rows:
+            if converters:
+                row = list(row)
+                for position, column_converters in converters:
+                    row[position] = _convert(row[position], column_converters)
+            pk, indicator_id, area_id, period_id, breakdown_id = row[:5]
+            found[(indicator_id, area_id, period_id, breakdown_id or 0)] = Stored(
+                pk, tuple(row[5:13]), row[13], row[14]
+            )
+
+    # --- Writing -------------------------------------------------------------------------
+
+    def write(
+        self,
+        created: Sequence[tuple[Key, int, Data]],
+        changed: Sequence[tuple[Key, int, Data, Stored, dict[str, Any]]],
+    ) -> None:
+        """Write a batch: new values, each (key, row number, data); changed ones, each (key,
+        row number, new data, the value held, its state before); and an ImportChange for each,
+        created first. Each value is stamped as set by this import, now."""
+        stamp = Value._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+        batch_id = self.batch_id
+        ids = self.new_ids(len(created)) if created else []
+        if created:
+            tail = (batch_id, stamp, *self.value_defaults)
+            self.insert(
+                self.value_table,
+                self.columns(self.value_columns),
+                [
+                    (pk, indicator_id, area_id, period_id, breakdown_id or None, *data, *tail)
+                    for pk, ((indicator_id, area_id, period_id, breakdown_id), _, data) in zip(
+                        ids, created, strict=True
+                    )
+                ],
+            )
+        if changed:
+            self.update([(old.pk, data) for _, _, data, old, _ in changed], stamp)
+        if created or changed:
+            defaults = self.change_defaults
+            self.insert(
+                self.change_table,
+                self.columns(self.change_columns, ImportChange),
+                [
+                    (batch_id, pk, i, a, p, b or None, _CREATED, row, None, *defaults)
+                    for pk, ((i, a, p, b), row, _) in zip(ids, created, strict=True)
+                ]
+                + [
+                    (
+                        batch_id,
+                        old.pk,
+                        i,
+                        a,
+                        p,
+                        b or None,
+                        _UPDATED,
+                        row,
+                        json.dumps(previous),
+                        *defaults,
+                    )
+                    for (i, a, p, b), row, _, old, previous in changed
+                ],
+            )
+
+    def update(self, rows: Sequence[tuple[int, Data]], stamp: Any) -> None:
+        """Set the data of values, each (id, data), and mark them as set by this import."""
+        assignments = ", ".join(
+            f"{self.quote(self.value_fields[name].column)} = %s"
+            for name in (*DATA_FIELDS, "import_batch_id", "updated_at")
+        )
+        sql = f"UPDATE {self.value_table} SET {assignments} WHERE id = %s"
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [(*data, self.batch_id, stamp, pk) for pk, data in rows])
+
+    # --- Figures met --------------------------------------------------------------------
+
+    def remember(self, figures: Sequence[tuple[Key, int, int]]) -> None:
+        """Keep the figures met for the first time, each (key, row number, digest of the
+        figure), in a temporary table, for the rest of the import."""
+        if not figures:
+            return
+        if not self.met_table_ready:
+            self._create_met_table()
+        self.insert(
+            self.met_table,
+            "i, a, p, b, r, d",
+            [(i, a, p, b, row, digest) for (i, a, p, b), row, digest in figures],
+        )
+
+    def recall(self, key: Key) -> tuple[int, int] | None:
+        """(Row number, digest) of the first row that gave this figure, if it was kept."""
+        if not self.met_table_ready:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r, d FROM {self.met_table} WHERE i = %s AND a = %s AND p = %s AND b = %s",
+                list(key),
+            )
+            found = cursor.fetchone()
+        return (found[0], found[1]) if found else None
+
+    def forget(self) -> None:
+        """Drop the table of figures met (a rolled-back import drops it with the rest)."""
+        if self.met_table_ready:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {self.met_table}")
+            self.met_table_ready = False
+
+    def _create_met_table(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.met_table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.met_table} (i {self.integer}, a {self.integer}, "
+                f"p {self.integer}, b {self.integer}, r integer, d {self.integer}, "
+                f"PRIMARY KEY (i, a, p, b)) {self.met_table_options}"
+            )
+        self.met_table_ready = True
+
+    integer = "integer"  # 64 bits in SQLite
+    met_table_options = "WITHOUT ROWID"
+
+    def snapshot(self, stored: Stored) -> dict[str, Any]:
+        """A value's state before the import changes it, as ImportChange.previous keeps it."""
+        state: dict[str, Any] = {
+            name: str(current) if isinstance(current, Decimal) else current
+            for name, current in zip(DATA_FIELDS, stored.data, strict=True)
+        }
+        state["import_batch"] = stored.import_batch_id
+        updated_at = _convert(stored.updated_at, self.stamp_converters)
+        state["updated_at"] = updated_at.isoformat() if updated_at else None
+        return state
+
+    def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        placeholders = ", ".join(["%s"] * len(rows[0]))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+    def new_ids(self, count: int) -> list[int]:
+        """Ids for new values: after the largest ever used (SQLite's AUTOINCREMENT never
+        reuses one). The import's transaction has already written, so it holds SQLite's
+        write lock and no one else can take these ids meanwhile."""
+        if self.next_id is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT MAX(id) FROM {self.value_table}")
+                largest = cursor.fetchone()[0] or 0
+                if connection.vendor == "sqlite":
+                    cursor.execute(
+                        "SELECT seq FROM sqlite_sequence WHERE name = %s", [Value._meta.db_table]
+                    )
+                    row = cursor.fetchone()
+                    largest = max(largest, row[0] if row else 0)
+            self.next_id = largest + 1
+        start = self.next_id
+        self.next_id += count
+        return list(range(start, start + count))
+
+
+class PostgresValueWriter(ValueWriter):
+    """PostgreSQL: keys sent as arrays, rows sent with COPY, ids from the table's sequence,
+    changes applied from a temporary table."""
+
+    temporary = "pg_temp"
+    integer = "bigint"
+    met_table_options = "ON COMMIT DROP"
+
+    def max_params(self) -> int:
+        return 1 << 30  # keys go as arrays: any number in one query
+
+    def _fetch(self, cursor: Any, keys: list[tuple[int, ...]], found: dict[Key, Stored]) -> None:
+        """The keys as arrays, unnested; LIMIT 1 (each key is unique anyway) keeps the planner
+        from flattening the look-up into a merge join that filters every value of the
+        indicator, so that each key is one probe of the unique index."""
+        width = len(keys[0])
+        arrays = ", ".join(["%s::bigint[]"] * width)
+        names = ", ".join(_KEY_NAMES[:width])
+        sql = (
+            f"SELECT {self._selected()} FROM unnest({arrays}) AS k({names}) "
+            f"CROSS JOIN LATERAL (SELECT * FROM {self.value_table} v "
+            f"WHERE {self._matching(width)} LIMIT 1) v"
+        )
+        cursor.execute(sql, [list(column) for column in zip(*keys, strict=True)])
+        self._collect(cursor.fetchall(), found)
+
+    def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        with (
+            connection.wrap_database_errors,  # a failed COPY raises Django's IntegrityError
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def update(self, rows: Sequence[tuple[int, Data]], stamp: Any) -> None:
+        names = ("id", *DATA_FIELDS, "import_batch_id", "updated_at")
+        columns = self.columns(names)
+        table = f"{self.temporary}.{_CHANGED_TABLE}"
+        with connection.cursor() as cursor:
+            # Same columns and types as the values table; dropped with the transaction.
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {self.value_table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {table}")
+        self.insert(
+            table,
+            columns,
+            [(pk, *data, self.batch_id, stamp) for pk, data in rows],
+        )
+        quoted = [self.quote(self.value_fields[name].column) for name in names[1:]]
+        assignments = ", ".join(f"{column} = c.{column}" for column in quoted)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {self.value_table} v SET {assignments} FROM {table} c WHERE v.id = c.id"
+            )
+
+    def new_ids(self, count: int) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Value._meta.db_table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+class _Fields(NamedTuple):
+    fields: dict[str, Field]  # attname → field, every concrete field
+    extra: list[Field]  # fields the writer does not set itself
+    defaults: tuple[Any, ...]  # their defaults, as the database takes them
+
+
+def _fields(model: type, known: Iterable[str]) -> _Fields:
+    """The model's fields; those the writer does not set (other than the primary key and
+    fields the database fills in itself, with ``db_default``) get their defaults."""
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    known = {*known, "updated_at"}
+    extra = [
+        field
+        for name, field in fields.items()
+        if name not in known and not field.primary_key and not field.has_db_default()
+    ]
+    defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in extra)
+    return _Fields(fields, extra, defaults)
+
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+def _converters(model: type, names: Sequence[str]) -> list[tuple[tuple[Converter, Any], ...]]:
+    """For each column read, the converters the ORM would apply to it (none on PostgreSQL)."""
+    table = model._meta.db_table
+    result = []
+    for name in names:
+        field = model._meta.get_field(name)
+        column = field.get_col(table)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        result.append(tuple((converter, column) for converter in found))
+    return result
+
+
+def _convert(value: Any, converters: tuple[tuple[Converter, Any], ...]) -> Any:
+    for converter, column in converters:
+        value = converter(value, column, connection)
+    return value
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
