@@ -55,23 +55,39 @@ def apply_disclosure_control(indicator_ids: Iterable[int] | None = None) -> int:
         indicators = indicators.filter(pk__in=list(indicator_ids))
     changed = 0
     for indicator in indicators:
+        threshold = indicator.disclosure_threshold
+        if not threshold:
+            # No rule: nothing is withheld. One statement, however many figures there are.
+            changed += (
+                Value.objects.filter(indicator=indicator).exclude(withheld="").update(withheld="")
+            )
+            continue
         values = list(
-            Value.objects.filter(indicator=indicator).select_related(
-                "indicator", "area", "breakdown"
+            Value.objects.filter(indicator=indicator)
+            .select_related("area", "breakdown")
+            .only(
+                "indicator_id",
+                "area__parent_id",
+                "breakdown__dimension",
+                "period_id",
+                "status",
+                "count",
+                "value",
+                "withheld",
             )
         )
+        for value in values:
+            value.indicator = indicator  # one object for all, not a query per figure
         withheld: dict[int, str] = {}
-        threshold = indicator.disclosure_threshold
-        if threshold:
-            for value in values:
-                count = _count(value)
-                if value.status == "available" and count is not None and 1 <= count <= threshold:
-                    withheld[value.pk] = "primary"
-            changed_any = bool(withheld)
-            while changed_any:
-                changed_any = False
-                for group in _groups(values, withheld):
-                    changed_any |= _withhold_one_more(group, withheld)
+        for value in values:
+            count = _count(value)
+            if value.status == "available" and count is not None and 1 <= count <= threshold:
+                withheld[value.pk] = "primary"
+        changed_any = bool(withheld)
+        while changed_any:
+            changed_any = False
+            for group in _groups(values, withheld):
+                changed_any |= _withhold_one_more(group, withheld)
         updates = []
         for value in values:
             state = withheld.get(value.pk, "")

@@ -1034,9 +1034,7 @@ class _Importer:
                 Area.objects.filter(code__in=report.areas_added).values_list("pk", flat=True)
             )
         # Small numbers: withhold what the indicators' rules say, now that the figures changed.
-        apply_disclosure_control(
-            set(ImportChange.objects.filter(batch=batch).values_list("indicator_id", flat=True))
-        )
+        apply_disclosure_control(_indicators_changed_by(batch))
         # The figures were written without save(), so without the signal that does this.
         bump_content_version()
 
@@ -1181,10 +1179,14 @@ def undo_import(batch: ImportBatch, *, user: User = None) -> UndoResult:
         batch.undone_at = timezone.now()
         batch.undone_by = user if _is_user(user) else None
         batch.save(update_fields=["status", "undone_at", "undone_by"])
-        apply_disclosure_control(
-            set(ImportChange.objects.filter(batch=batch).values_list("indicator_id", flat=True))
-        )
+        apply_disclosure_control(_indicators_changed_by(batch))
     return result
+
+
+def _indicators_changed_by(batch: ImportBatch) -> set[int]:
+    """The indicators whose figures an import set: one row each, not one per figure."""
+    changes = ImportChange.objects.filter(batch=batch).order_by()
+    return set(changes.values_list("indicator_id", flat=True).distinct())
 
 
 def _check_undoable(batch: ImportBatch) -> None:
