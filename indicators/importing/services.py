@@ -45,6 +45,8 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from audit.log import record
+from audit.models import AuditEvent
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.formats import Format, SourceFigure, SourceRow, detect_format
 from indicators.importing.reading import FileRejected, Source, Table, open_table
@@ -1037,6 +1039,17 @@ class _Importer:
         apply_disclosure_control(_indicators_changed_by(batch))
         # The figures were written without save(), so without the signal that does this.
         bump_content_version()
+        # One event for the whole import, in its transaction: logged only if it is kept.
+        record(
+            AuditEvent.Action.IMPORT,
+            user=batch.imported_by,
+            target=batch,
+            detail=(
+                f"File “{batch.file_name}”: {batch.rows_added:,} new, "
+                f"{batch.rows_changed:,} changed, {batch.rows_unchanged:,} unchanged, "
+                f"{batch.rows_rejected:,} rejected."
+            ),
+        )
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -1180,6 +1193,15 @@ def undo_import(batch: ImportBatch, *, user: User = None) -> UndoResult:
         batch.undone_by = user if _is_user(user) else None
         batch.save(update_fields=["status", "undone_at", "undone_by"])
         apply_disclosure_control(_indicators_changed_by(batch))
+        record(
+            AuditEvent.Action.IMPORT_UNDONE,
+            user=batch.undone_by,
+            target=batch,
+            detail=(
+                f"File “{batch.file_name}”: {result.deleted:,} figures it added deleted, "
+                f"{result.restored:,} it changed restored."
+            ),
+        )
     return result
 
 
