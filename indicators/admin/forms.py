@@ -6,19 +6,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
 
 from indicators.importing.formats import FORMAT_NAMES
 from indicators.models import Indicator
 
-#: The largest file the admin takes; larger ones go through `manage.py import_values`.
+#: The largest file the admin takes, unless ``settings.IMPORT_MAX_BYTES`` says otherwise;
+#: larger ones go through `manage.py import_values`, which has no limit. National files can be
+#: hundreds of megabytes, but the admin keeps each upload until it is confirmed and reads it
+#: within a web request, so it takes the size of a county's or a region's file.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: Source indicators offered for mapping on one preview.
 MAX_MAPPINGS = 500
 
 ACCEPT = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEAVE_OUT = "-"
+
+
+def import_max_bytes() -> int:
+    return getattr(settings, "IMPORT_MAX_BYTES", MAX_UPLOAD_BYTES)
 
 
 def _format_choices() -> list[tuple[str, str]]:
@@ -33,7 +41,7 @@ def _format_choices() -> list[tuple[str, str]]:
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="File",
-        help_text="CSV or Excel (.xlsx), up to 50 MB: our template, an OHID Fingertips data "
+        help_text="CSV or Excel (.xlsx), up to {limit}: our template, an OHID Fingertips data "
         "export or a DfE Explore Education Statistics data file.",
         widget=forms.FileInput(attrs={"accept": ACCEPT}),
     )
@@ -50,12 +58,18 @@ class UploadForm(forms.Form):
         "Otherwise their rows are skipped, and counted in the preview.",
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        file = self.fields["file"]
+        file.help_text = file.help_text.format(limit=filesizeformat(import_max_bytes()))
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        limit = import_max_bytes()
+        if upload.size > limit:
             raise forms.ValidationError(
                 f"“{upload.name}” is {filesizeformat(upload.size)}, over the limit of "
-                f"{filesizeformat(MAX_UPLOAD_BYTES)} for the admin. Split it into smaller "
+                f"{filesizeformat(limit)} for the admin. Split it into smaller "
                 f"files, or ask an administrator to import it with “python manage.py "
                 f"import_values”, which has no limit.",
                 code="too_big",

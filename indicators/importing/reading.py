@@ -13,6 +13,13 @@ Memory: a CSV file is read a row at a time (and hashed and checked in 256 KB chu
 its size. For XLSX, openpyxl reads the workbook's table of distinct texts whole, and keeps an
 emptied XML element for each row read (about 80 bytes); Excel's limit of 1,048,576 rows caps
 that at under 100 MB. National-scale files are best given as CSV.
+
+An .xlsx file is a ZIP archive, and a small one can unpack to gigabytes (a "zip bomb") that
+openpyxl would spend minutes unpacking, holding the shared strings in memory. So before openpyxl
+sees a workbook, its table of contents is read, and it is refused if it would unpack to more
+than `xlsx_max_unpacked_bytes()` or to more than `XLSX_MAX_RATIO` times its own size. The sizes
+it declares are enough: Python's zipfile, which openpyxl reads through, stops a part at its
+declared size and rejects it there if it was meant to be longer.
 """
 
 from __future__ import annotations
@@ -33,11 +40,29 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Literal
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
 CHUNK_SIZE = 256 * 1024
 #: How far down the file to look for the header row, past title rows.
 HEADER_SEARCH_ROWS = 10
 
 Source = str | os.PathLike | IO[bytes]
+
+#: How much an .xlsx file may unpack to, unless ``settings.IMPORT_XLSX_MAX_UNPACKED_BYTES``
+#: says otherwise: 20 times the admin's 50 MB upload limit. A workbook of 100,000 rows of our
+#: template unpacks to about 32 MB, so a sheet filled to Excel's 1,048,576 rows fits.
+DEFAULT_XLSX_MAX_UNPACKED_BYTES = 20 * 50 * 1024 * 1024
+#: Real workbooks unpack to 5 to 20 times their size (30 for the most repetitive figures);
+#: a zip bomb to hundreds or thousands of times.
+XLSX_MAX_RATIO = 200
+#: Below this, a workbook is refused for its ratio only if it is also over the limit: a tiny
+#: file that unpacks to a few megabytes harms nothing.
+XLSX_RATIO_FROM_BYTES = 10 * 1024 * 1024
+
+
+def xlsx_max_unpacked_bytes() -> int:
+    return getattr(settings, "IMPORT_XLSX_MAX_UNPACKED_BYTES", DEFAULT_XLSX_MAX_UNPACKED_BYTES)
 
 
 class FileRejected(Exception):
@@ -186,11 +211,7 @@ def _inspect(path: Path, name: str) -> Table:
     if size == 0:
         raise FileRejected(f"“{name}” is empty: there is nothing in it to import.")
     if head.startswith(_ZIP):
-        if not _is_xlsx(path):
-            raise FileRejected(
-                f"“{name}” is a ZIP archive, not an Excel workbook. Unzip it and import the CSV "
-                f"or .xlsx file inside."
-            )
+        _check_xlsx(path, name, size)
         return Table(path=path, kind="xlsx", sha256=sha256, size=size)
     if head.startswith(_OLD_EXCEL):
         raise FileRejected(
@@ -230,13 +251,30 @@ def _inspect(path: Path, name: str) -> Table:
     return Table(path=path, kind="csv", sha256=sha256, size=size, encoding=encoding)
 
 
-def _is_xlsx(path: Path) -> bool:
+def _check_xlsx(path: Path, name: str, size: int) -> None:
+    """Raise `FileRejected` unless the ZIP archive is an Excel workbook that unpacks to a size
+    openpyxl can be trusted with. Only the archive's table of contents is read."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile:
-        return False
-    return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        infos = []
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise FileRejected(
+            f"“{name}” is a ZIP archive, not an Excel workbook. Unzip it and import the CSV "
+            f"or .xlsx file inside."
+        )
+    unpacked = sum(info.file_size for info in infos)
+    limit = xlsx_max_unpacked_bytes()
+    ratio = unpacked / max(size, 1)
+    if unpacked > limit or (unpacked > XLSX_RATIO_FROM_BYTES and ratio > XLSX_MAX_RATIO):
+        raise FileRejected(
+            f"“{name}” cannot be imported: this {filesizeformat(size)} file would unpack to "
+            f"{filesizeformat(unpacked)}, {ratio:,.0f} times its size, and a workbook may "
+            f"unpack to at most {filesizeformat(limit)}, or {XLSX_MAX_RATIO} times its size. "
+            f"Save it from Excel as “CSV UTF-8 (Comma delimited)” and import that."
+        )
 
 
 def _find_header(table: Table) -> None:
