@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 GSS_CODE = RegexValidator(
     r"^[EWSNKJ]\d{8}$",
@@ -661,6 +662,8 @@ class Value(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ValueQuerySet.as_manager()
+    # Edits made in the admin, with who and when; imports keep their own record (ImportChange).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "period__end_date", "area__name"]

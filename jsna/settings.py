@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "import_export",
     "csp",
     "axes",
+    "simple_history",
+    "audit",
     "indicators",
     # pages is last: its post_migrate handler creates the officers' group once every other
     # app's permissions exist.
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each change in the history of topics, sections and values.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a clear refusal.
     "axes.middleware.AxesMiddleware",

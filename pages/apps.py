@@ -7,10 +7,10 @@ class PagesConfig(AppConfig):
     verbose_name = "Topic pages"
 
     def ready(self) -> None:
-        from pages.services import ensure_officer_group
+        from pages.services import ensure_roles
 
         def create_groups(**kwargs) -> None:
-            ensure_officer_group(using=kwargs.get("using", "default"))
+            ensure_roles(using=kwargs.get("using", "default"))
 
         # Sent once per app; `pages` is the last app, so every permission exists by then.
         post_migrate.connect(create_groups, sender=self, weak=False, dispatch_uid="pages_groups")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -12,8 +13,31 @@ from django.db.models.functions import Concat
 from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from indicators.models import Area, BreakdownType, Indicator
+from pages.uploads import validate_download
+
+
+class Team(models.Model):
+    """A group of officers who share the pages they look after (e.g. “Children's
+    intelligence”). A topic owned by a team may be edited by any of its members."""
+
+    name = models.CharField(max_length=120, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
 
 
 class PageAuthor(models.Model):
@@ -36,15 +60,27 @@ class PageAuthor(models.Model):
 
 class TopicQuerySet(models.QuerySet["Topic"]):
     def live(self) -> TopicQuerySet:
-        return self.filter(live=True)
+        """Published topics (a pending draft of a published topic is never itself published)."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def pages(self) -> TopicQuerySet:
+        """The pages of the tree, without the pending drafts of published pages."""
+        return self.filter(draft_of__isnull=True)
 
     def published(self) -> TopicQuerySet:
-        """Live topics none of whose ancestors is a draft: what the public may see. One
-        query whatever the depth: an ancestor's path is a prefix of the topic's path + "/"."""
-        draft_ancestor = Topic.objects.filter(
-            StartsWith(OuterRef("path"), Concat(F("path"), V("/"))), live=False
+        """Published topics none of whose ancestors is unpublished: what the public may see.
+        One query whatever the depth: an ancestor's path is a prefix of the topic's path + "/"."""
+        hidden_ancestor = (
+            Topic.objects.pages()
+            .filter(StartsWith(OuterRef("path"), Concat(F("path"), V("/"))))
+            .exclude(status=Status.PUBLISHED)
         )
-        return self.live().exclude(Exists(draft_ancestor))
+        return self.live().exclude(Exists(hidden_ancestor))
+
+    def due_to_publish(self, now: datetime.datetime | None = None) -> TopicQuerySet:
+        return self.filter(
+            publish_at__lte=now or timezone.now(), status__in=[Status.DRAFT, Status.REVIEW]
+        )
 
     def roots(self) -> TopicQuerySet:
         return self.filter(parent__isnull=True)
@@ -72,7 +108,7 @@ class Topic(models.Model):
     )
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, help_text="The last part of the page's web address.")
-    path = models.CharField(max_length=500, unique=True, editable=False)
+    path = models.CharField(max_length=500, editable=False, db_index=True)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     summary = models.TextField(
         blank=True, help_text="One or two sentences shown in lists and search."
@@ -115,25 +151,81 @@ class Topic(models.Model):
     review_due = models.DateField(
         null=True, blank=True, help_text="When the page should be reviewed."
     )
-    live = models.BooleanField(default=True, help_text="Shown to the public.")
+    # Who may edit: the owner, the members of the owning team, publishers and administrators.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_topics",
+        help_text="The officer who looks after this page.",
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="topics",
+        help_text="The team who look after this page: any member may edit it.",
+    )
+    # Workflow: draft -> in review -> published (-> archived). Changes to a published page are
+    # made on a copy (draft_of points to the published page) until the copy is published.
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="pending_draft",
+    )
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Publish automatically at this date and time.",
+    )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # Raised by every save: an edit made from an older number was made over someone else's.
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TopicQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["edit_version"])
 
     class Meta:
         ordering = ["path"]
+        permissions = [
+            ("publish_topic", "Can review, publish, schedule and archive any topic"),
+            ("edit_any_topic", "Can edit any topic, whoever looks after it"),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["path"],
+                name="topic_unique_path",
+                condition=Q(draft_of__isnull=True),
+                violation_error_message="Another page has this address.",
+            ),
             models.UniqueConstraint(
                 fields=["parent", "slug"],
                 name="topic_unique_slug_per_parent",
-                condition=Q(parent__isnull=False),
+                condition=Q(parent__isnull=False, draft_of__isnull=True),
                 violation_error_message="Another page under the same parent has this slug.",
             ),
             models.UniqueConstraint(
                 fields=["slug"],
                 name="topic_unique_root_slug",
-                condition=Q(parent__isnull=True),
+                condition=Q(parent__isnull=True, draft_of__isnull=True),
                 violation_error_message="Another theme has this slug.",
             ),
         ]
@@ -145,7 +237,8 @@ class Topic(models.Model):
         return (self.path,)
 
     def get_absolute_url(self) -> str:
-        return reverse("pages:topic", kwargs={"path": self.path})
+        url = reverse("pages:topic", kwargs={"path": self.path})
+        return f"{url}?draft=1" if self.draft_of_id else url
 
     def clean(self) -> None:
         super().clean()
@@ -167,12 +260,22 @@ class Topic(models.Model):
             old_path = Topic.objects.filter(pk=self.pk).values_list("path", flat=True).first()
         self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
         self.depth = self.parent.depth + 1 if self.parent else 0
-        if self.live and self.first_published_at is None:
+        if self.status == Status.PUBLISHED and self.first_published_at is None:
             self.first_published_at = timezone.now()
+        self.edit_version += 1
         super().save(*args, **kwargs)
         if old_path and old_path != self.path:
             for child in self.children.all():
                 child.save()
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def public_topic(self) -> Topic:
+        """The page at this topic's address: itself, or the published page it is a draft of."""
+        return self.draft_of if self.draft_of_id else self
 
     @property
     def keyword_list(self) -> list[str]:
@@ -184,7 +287,7 @@ class Topic(models.Model):
         prefixes = ["/".join(parts[:i]) for i in range(1, len(parts))]
         if not prefixes:
             return []
-        return list(Topic.objects.filter(path__in=prefixes).order_by("depth"))
+        return list(Topic.objects.pages().filter(path__in=prefixes).order_by("depth"))
 
 
 class Section(models.Model):
@@ -217,6 +320,9 @@ class Section(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["edit_version"])
 
     class Meta:
         ordering = ["topic", "sort_order", "pk"]
@@ -230,6 +336,10 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic.title}: {self.heading}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.edit_version += 1
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -267,9 +377,16 @@ class TopicLink(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="links")
     title = models.CharField(max_length=200)
     description = models.CharField(max_length=300, blank=True)
-    file = models.FileField(upload_to="downloads/%Y/", blank=True)
+    file = models.FileField(
+        upload_to="downloads/%Y/",
+        blank=True,
+        validators=[validate_download],
+        help_text="PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or JPEG.",
+    )
     url = models.URLField(max_length=500, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["topic", "sort_order", "pk"]

@@ -110,7 +110,7 @@ def _letter(key: str) -> str:
 
 def _build_a_z_index() -> AZIndex:
     entries: dict[tuple[str, str], AZEntry] = {}
-    for topic in published_topics().only("title", "path", "keywords").order_by():
+    for topic in published_topics().only("title", "path", "keywords", "draft_of").order_by():
         url = topic.get_absolute_url()
         labels = [(topic.title, False)] + [
             (keyword, True)

@@ -7,10 +7,16 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Exists
 
-OFFICERS_GROUP = "Officers"
+OFFICER = "Officer"
+PUBLISHER = "Publisher"
+ADMINISTRATOR = "Administrator"
+ROLES = (OFFICER, PUBLISHER, ADMINISTRATOR)
+OFFICERS_GROUP = OFFICER  # the name used before the roles
 
-# What an analyst may do: edit data and narrative, never users, groups or permissions.
+# What an analyst may do: edit data and narrative, never users, groups or permissions. Which
+# topics and indicators is a matter of ownership (pages.permissions), not of these.
 OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "indicators": {
         "area": ("view", "add", "change"),
@@ -26,40 +32,85 @@ OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "section": ("view", "add", "change", "delete"),
         "topiclink": ("view", "add", "change", "delete"),
         "pageauthor": ("view", "add", "change"),
+        "team": ("view",),
     },
 }
 
+# A publisher also reviews, publishes, schedules and archives any topic, and may edit any.
+PUBLISHER_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
+    "pages": {"topic": ("publish", "edit_any")},
+}
 
-def officer_permission_codenames() -> list[tuple[str, str]]:
+
+def _codenames(*grants: dict[str, dict[str, tuple[str, ...]]]) -> list[tuple[str, str]]:
     return [
         (app_label, f"{action}_{model}")
-        for app_label, models in OFFICER_PERMISSIONS.items()
+        for grant in grants
+        for app_label, models in grant.items()
         for model, actions in models.items()
         for action in actions
     ]
 
 
-@transaction.atomic
-def ensure_officer_group(*, using: str = "default") -> Group:
-    """Create the Officers group, or bring its permissions back to the list above."""
-    group, _ = Group.objects.using(using).get_or_create(name=OFFICERS_GROUP)
-    wanted = officer_permission_codenames()
+def officer_permission_codenames() -> list[tuple[str, str]]:
+    return _codenames(OFFICER_PERMISSIONS)
+
+
+def publisher_permission_codenames() -> list[tuple[str, str]]:
+    return _codenames(OFFICER_PERMISSIONS, PUBLISHER_EXTRA)
+
+
+def _permissions(wanted: list[tuple[str, str]], using: str) -> list[Permission]:
     query = Permission.objects.using(using).none()
     for app_label, codename in wanted:
         query |= Permission.objects.using(using).filter(
             content_type__app_label=app_label, codename=codename
         )
-    permissions = list(query)
-    if len(permissions) == len(wanted):
-        group.permissions.set(permissions)
-    return group
+    return list(query)
+
+
+@transaction.atomic
+def ensure_roles(*, using: str = "default") -> dict[str, Group]:
+    """Create the Officer, Publisher and Administrator groups, or bring their permissions
+    back to the lists above (an Administrator holds every permission)."""
+    groups = {}
+    Group.objects.using(using).filter(name="Officers").exclude(
+        Exists(Group.objects.using(using).filter(name=OFFICER))
+    ).update(name=OFFICER)  # the group's name before the roles
+    for role, wanted in (
+        (OFFICER, officer_permission_codenames()),
+        (PUBLISHER, publisher_permission_codenames()),
+    ):
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        permissions = _permissions(wanted, using)
+        if len(permissions) == len(wanted):
+            group.permissions.set(permissions)
+        groups[role] = group
+    group, _ = Group.objects.using(using).get_or_create(name=ADMINISTRATOR)
+    group.permissions.set(Permission.objects.using(using).all())
+    groups[ADMINISTRATOR] = group
+    return groups
+
+
+def ensure_officer_group(*, using: str = "default") -> Group:
+    return ensure_roles(using=using)[OFFICER]
 
 
 @transaction.atomic
 def create_officer(
-    *, username: str, email: str = "", password: str | None = None
+    *,
+    username: str,
+    email: str = "",
+    password: str | None = None,
+    role: str = OFFICER,
+    team: str = "",
 ) -> tuple[object, str]:
-    """Create (or reset) a staff account in the Officers group. Returns the user and password."""
+    """Create (or reset) a staff account with a role (Officer, Publisher or Administrator),
+    optionally in a team. Returns the user and password."""
+    from pages.models import Team
+
+    if role not in ROLES:
+        raise ValueError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.")
     password = password or secrets.token_urlsafe(12)
     user_model = get_user_model()
     user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
@@ -68,5 +119,8 @@ def create_officer(
     user.set_password(password)
     user.full_clean()
     user.save()
-    user.groups.add(ensure_officer_group())
+    groups = ensure_roles()
+    user.groups.add(groups[role])
+    if team:
+        Team.objects.get_or_create(name=team)[0].members.add(user)
     return user, password

@@ -4,8 +4,8 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
@@ -16,6 +16,7 @@ from indicators.tables import FiguresTable
 from pages import search  # Also connects the signals that keep the A to Z up to date.
 from pages.markdown import render_markdown
 from pages.models import Section, Topic
+from pages.permissions import can_view_draft
 from pages.references import Resolver, substitute
 
 
@@ -65,18 +66,46 @@ class TopicDetailView(DetailView):
     model = Topic
     context_object_name = "topic"
 
-    def get_object(self, queryset=None):
-        return get_object_or_404(
-            Topic.objects.published()
-            .select_related("author", "area__parent__parent__parent")
-            .prefetch_related(
-                Prefetch("sections", queryset=Section.objects.select_related("indicator")),
-                "links",
-                "comparators",
-                Prefetch("children", queryset=Topic.objects.live().order_by("sort_order", "title")),
-            ),
-            path=self.kwargs["path"],
+    def topics(self):
+        return Topic.objects.select_related(
+            "author", "area__parent__parent__parent"
+        ).prefetch_related(
+            Prefetch("sections", queryset=Section.objects.select_related("indicator")),
+            "links",
+            "comparators",
         )
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if self.draft is not None or self.pending_draft is not None:
+            patch_cache_control(response, private=True, no_store=True)  # never kept by proxies
+        return response
+
+    def get_object(self, queryset=None):
+        """The published page at this address. Officers who may see it get, instead, an
+        unpublished page at this address, or with ?draft=1 the draft of a published page,
+        under a "draft" banner; the public get a 404 for anything unpublished."""
+        path, user = self.kwargs["path"], self.request.user
+        self.draft = None
+        self.pending_draft = None
+        published = self.topics().published().filter(path=path).first()
+        if not user.is_authenticated or not user.is_staff:
+            if published is None:
+                raise Http404("No published page has this address.")
+            return published
+        if published is not None:
+            pending = Topic.objects.filter(draft_of=published).first()
+            if pending is not None and can_view_draft(user, pending):
+                if self.request.GET.get("draft"):
+                    self.draft = self.topics().get(pk=pending.pk)
+                    return self.draft
+                self.pending_draft = pending
+            return published
+        unpublished = self.topics().pages().filter(path=path).first()
+        if unpublished is None or not can_view_draft(user, unpublished):
+            raise Http404("No published page has this address.")
+        self.draft = unpublished
+        return unpublished
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -110,6 +139,13 @@ class TopicDetailView(DetailView):
                         breakdown=section.breakdown_dimension or "none",
                     )
         context["last_updated"] = self.last_updated(topic, sections, values)
+        context["draft"] = self.draft
+        context["pending_draft"] = self.pending_draft
+        context["child_pages"] = (
+            Topic.objects.live()
+            .filter(parent_id=topic.public_topic.pk)
+            .order_by("sort_order", "title")
+        )
         context["sections"] = sections
         context["indicator_sections"] = indicator_sections
         context["breadcrumbs"] = topic.ancestors()

@@ -71,9 +71,15 @@ def start() -> None:
     manage = (PYTHON, "manage.py")
     run(*manage, "migrate", "--no-input")
     run(*manage, "load_demo")
-    run(*manage, "create_officer", "officer")
+    # An officer who looks after the demo pages, and a publisher who approves them.
+    run(*manage, "create_officer", "officer", "--team", "Children and families intelligence")
+    run(*manage, "create_officer", "publisher", "--role", "Publisher")
     print("\nThe site: http://127.0.0.1:8000/   Officers' admin: http://127.0.0.1:8000/admin/")
-    print("Log in with the officer login printed above. Stop the site with Ctrl+C.\n", flush=True)
+    print(
+        "Log in with a login printed above: the officer edits the demo pages as drafts, the "
+        "publisher publishes them. Stop the site with Ctrl+C.\n",
+        flush=True,
+    )
     run(*manage, "runserver", "127.0.0.1:8000")
 
 

@@ -74,7 +74,7 @@ class TopicFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Topic {n}")
     slug = factory.Sequence(lambda n: f"topic-{n}")
-    live = True
+    status = "published"
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

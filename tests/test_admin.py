@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import escape
 
+from pages.demo import content
 from pages.models import Section, Topic
 from pages.services import OFFICERS_GROUP, create_officer, officer_permission_codenames
 
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def officer_client(client, demo):
-    user, _ = create_officer(username="analyst", password="a-long-test-password")
+    """An officer of the team that looks after the demo pages."""
+    user, _ = create_officer(username="analyst", password="a-long-test-password", team=content.TEAM)
     client.force_login(user)
     return client
 
@@ -138,9 +140,13 @@ def test_typed_number_report_converts_with_one_click(officer_client):
         follow=True,
     )
     assert "is now {{referrals-rate | period=2012/13}}" in response.content.decode()
+    # The page is published: the change goes into a draft, and the public page keeps its text.
+    draft = Topic.objects.get(draft_of=page)
+    converted = draft.sections.get(anchor="referrals").body
+    assert converted.startswith("The rate rose to {{referrals-rate | period=2012/13}} children")
     section.refresh_from_db()
-    assert section.body.startswith("The rate rose to {{referrals-rate | period=2012/13}} children")
-    change = officer_client.get(reverse("admin:pages_topic_change", args=[page.pk]))
+    assert section.body.startswith("The rate rose to 638.6 per 10,000")
+    change = officer_client.get(reverse("admin:pages_topic_change", args=[draft.pk]))
     assert "Check typed numbers" in change.content.decode()
 
 
@@ -172,9 +178,7 @@ def test_review_dashboard_lists_each_kind_of_problem(officer_client):
 
 
 def test_review_dashboard_per_officer(client, demo):
-    user, _ = create_officer(
-        username="afzal", email="afzal.patel@lancashire.gov.uk", password="a-long-test-password"
-    )
+    user, _ = create_officer(username="afzal", password="a-long-test-password", team=content.TEAM)
     other, _ = create_officer(
         username="other", email="other@example.org", password="a-long-test-password"
     )

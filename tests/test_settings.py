@@ -74,9 +74,7 @@ def test_tests_use_a_fast_hasher_and_local_cache():
 @pytest.mark.parametrize("path", ["/", "/a-z/", "/search/?q=x", "/no-such-page/", "/admin/login/"])
 def test_every_page_has_a_content_security_policy_without_inline_scripts(client, path):
     policy = client.get(path)["Content-Security-Policy"]
-    directives = {
-        part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()
-    }
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
     assert directives["script-src"] == ["'self'"]
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert directives["object-src"] == ["'none'"]

@@ -35,11 +35,11 @@ from django.views.decorators.http import require_POST
 from indicators.admin import blank_template, uploads
 from indicators.admin.forms import (
     LEAVE_OUT,
-    MAX_UPLOAD_BYTES,
     BlankTemplateForm,
     ImportChoicesForm,
     MappingRow,
     UploadForm,
+    import_max_bytes,
 )
 from indicators.exports import CONTENT_TYPES
 from indicators.importing import ImportReport, UndoRefused, import_values, undo_import
@@ -259,7 +259,7 @@ class ValueImportMixin:
             "form": form,
             "template_form": template_form,
             "has_indicators": bool(template_form.fields["indicator"].choices),
-            "max_upload": MAX_UPLOAD_BYTES,
+            "max_upload": import_max_bytes(),
             "columns": blank_template.column_guide(),
             "recent": ImportBatch.objects.select_related("imported_by")[:RECENT_IMPORTS],
             "can_undo": can_undo(request.user),

@@ -164,6 +164,9 @@ AREA_TYPES = {
 FINANCIAL_YEARS = ["2007/08", "2008/09", "2009/10", "2010/11", "2011/12", "2012/13"]
 SNAPSHOTS = ["2013-03-31"]
 
+# The team of officers who look after the demo pages (`dev.py start` puts its officer in it).
+TEAM = "Children and families intelligence"
+
 AUTHOR = {
     "name": "Afzal Patel",
     "email": "afzal.patel@lancashire.gov.uk",

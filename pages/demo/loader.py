@@ -14,7 +14,7 @@ from django.utils import timezone
 from indicators.disclosure import apply_disclosure_control
 from indicators.models import Area, Breakdown, Indicator, Period, Value
 from pages.demo import content
-from pages.models import PageAuthor, Section, Topic, TopicLink
+from pages.models import PageAuthor, Section, Status, Team, Topic, TopicLink
 
 DEMO_DIR = Path(__file__).resolve().parent
 AREAS_CSV = DEMO_DIR / "areas.csv"
@@ -175,6 +175,7 @@ def load_topics(
         {"name": content.AUTHOR["name"], "email": content.AUTHOR["email"]},
         {"phone": content.AUTHOR["phone"], "job_title": content.AUTHOR["job_title"]},
     )
+    team, _ = Team.objects.get_or_create(name=content.TEAM)
     topics: dict[str, Topic] = {}
     for parent_path, slug, title, summary, keywords, order in content.TOPICS:
         parent = topics[parent_path] if parent_path else None
@@ -183,13 +184,14 @@ def load_topics(
         topics[path] = _save(
             Topic,
             report,
-            {"parent": parent, "slug": slug},
+            {"parent": parent, "slug": slug, "draft_of": None},
             {
                 "title": title,
                 "summary": summary,
                 "keywords": keywords,
                 "sort_order": order,
-                "live": True,
+                "status": Status.PUBLISHED,
+                "team": team,
                 "author": author if is_cp else None,
                 "last_updated": content.LAST_UPDATED if is_cp else None,
                 "review_due": content.REVIEW_DUE if is_cp else None,

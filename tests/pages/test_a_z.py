@@ -98,7 +98,7 @@ def test_anything_but_one_letter_is_not_found(client, letter):
 
 def test_drafts_and_pages_under_drafts_are_not_listed(client):
     TopicFactory(title="Alcohol", keywords="Drinking")
-    draft = TopicFactory(title="Zoonoses", keywords="Bird flu", live=False)
+    draft = TopicFactory(title="Zoonoses", keywords="Bird flu", status="draft")
     TopicFactory(title="Quarantine", parent=draft)
     html = client.get("/a-z/").content.decode()
     linked, _ = strip_letters(html)
@@ -133,7 +133,7 @@ def test_index_follows_changes_to_topics(client):
     topic.title = "Drugs"
     topic.save()
     assert a_z_index().letters == {"D"}
-    topic.live = False
+    topic.status = "archived"
     topic.save()
     assert client.get("/a-z/").content.decode().count("Drugs") == 0
     TopicFactory(title="Zika")

@@ -110,7 +110,7 @@ def test_every_word_must_match(client):
 
 
 def test_drafts_are_not_found(client):
-    draft = TopicFactory(title="Secret smoking review", live=False)
+    draft = TopicFactory(title="Secret smoking review", status="draft")
     TopicFactory(title="Smoking under a draft", parent=draft)
     hidden = IndicatorFactory(name="Smoking prevalence")
     SectionFactory(topic=draft, indicator=hidden, heading="Smoking figures")

@@ -132,7 +132,7 @@ def test_narrative_is_sanitised(client, demo):
 
 
 def test_draft_topic_is_not_found(client, demo):
-    Topic.objects.filter(path=content.CHILD_PROTECTION).update(live=False)
+    Topic.objects.filter(path=content.CHILD_PROTECTION).update(status="draft")
     assert client.get(URL).status_code == 404
 
 
@@ -178,7 +178,7 @@ def test_each_section_downloads_exactly_its_figures(client, demo):
 
 
 def test_a_page_under_a_draft_is_not_found(client, demo):
-    Topic.objects.filter(slug="childrens-social-care").update(live=False)
+    Topic.objects.filter(slug="childrens-social-care").update(status="draft")
     assert client.get(URL).status_code == 404
 
 

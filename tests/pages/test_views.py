@@ -15,7 +15,7 @@ def test_home_lists_themes_their_topics_and_a_search_box(client, demo):
 
 
 def test_home_hides_drafts(client, demo):
-    Topic.objects.filter(slug="dementia").update(live=False)
+    Topic.objects.filter(slug="dementia").update(status="draft")
     assert "Dementia" not in client.get(reverse("pages:home")).content.decode()
 
 
