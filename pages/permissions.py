@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q
 
+from indicators.models import Indicator
 from pages.models import Section, Topic
 
 AnyUser = User | AnonymousUser
@@ -71,15 +73,21 @@ def can_manage_users(user: AnyUser) -> bool:
     return _staff(user) and user.has_perm("auth.change_user")
 
 
-def importable_indicator_ids(user: AnyUser, indicator_ids: Iterable[int]) -> set[int]:
-    """Of these indicators, those the user may import figures for: any, for those who may
-    edit any topic; otherwise those shown on a topic (or a draft) they look after."""
-    wanted = set(indicator_ids)
+def importable_indicator_ids(user: AnyUser, indicator_ids: Iterable[int] | None = None) -> set[int]:
+    """Of these indicators (all, by default), those the user may import figures for: any, for
+    those who may edit any topic; otherwise those shown on a topic (or a draft) they look
+    after. One query."""
     if not _staff(user) or not user.has_perm("indicators.add_value"):
         return set()
     if can_edit_any(user):
-        return wanted
-    sections = Section.objects.filter(indicator_id__in=wanted).filter(
-        topic__owner=user
-    ) | Section.objects.filter(indicator_id__in=wanted, topic__team__in=team_ids(user))
-    return set(sections.values_list("indicator_id", flat=True))
+        return set(
+            indicator_ids
+            if indicator_ids is not None
+            else Indicator.objects.values_list("pk", flat=True)
+        )
+    sections = Section.objects.filter(
+        Q(topic__owner=user) | Q(topic__team__members=user), indicator__isnull=False
+    )
+    if indicator_ids is not None:
+        sections = sections.filter(indicator_id__in=list(indicator_ids))
+    return set(sections.values_list("indicator_id", flat=True).distinct())

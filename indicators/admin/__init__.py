@@ -9,17 +9,20 @@ could give.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
 from django.utils.http import urlencode
 from import_export.admin import ExportActionModelAdmin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.admin.imports import (
     ImportBatchAdmin,
     ImportChangeAdmin,
     SourceMappingAdmin,
     ValueImportMixin,
+    allowed_indicators,
     can_import,
 )
 from indicators.disclosure import apply_disclosure_control
@@ -126,7 +129,7 @@ class BreakdownAdmin(admin.ModelAdmin):
 
 
 @admin.register(Value)
-class ValueAdmin(ValueImportMixin, ExportPageMixin, ExportActionModelAdmin):
+class ValueAdmin(ValueImportMixin, ExportPageMixin, SimpleHistoryAdmin, ExportActionModelAdmin):
     """Values: exported with django-import-export (CSV or XLSX, in the columns of our import
     template, so an export can be edited and imported again); imported through the import
     screens (“Import figures”)."""
@@ -172,6 +175,38 @@ class ValueAdmin(ValueImportMixin, ExportPageMixin, ExportActionModelAdmin):
         ("Provenance", {"fields": ["import_batch", "updated_at"]}),
     ]
 
+    def _allowed(self, request) -> set[int] | None:
+        """The indicators this user may change figures of (None: all); read once a request."""
+        if not hasattr(request, "_allowed_indicators"):
+            request._allowed_indicators = allowed_indicators(request.user)
+        return request._allowed_indicators
+
+    def _may_change(self, request, obj: Value | None) -> bool:
+        if obj is None:
+            return True
+        allowed = self._allowed(request)
+        return allowed is None or obj.indicator_id in allowed
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_change(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        allowed = self._allowed(request)
+        if db_field.name == "indicator" and allowed is not None:
+            kwargs["queryset"] = Indicator.objects.filter(pk__in=allowed)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def delete_queryset(self, request, queryset) -> None:
+        allowed = self._allowed(request)
+        if allowed is not None and queryset.exclude(indicator_id__in=allowed).exists():
+            raise PermissionDenied  # a bulk delete that reaches figures of others' pages
+        indicator_ids = set(queryset.values_list("indicator_id", flat=True))
+        super().delete_queryset(request, queryset)
+        apply_disclosure_control(indicator_ids)
+
     def save_model(self, request, obj: Value, form, change) -> None:
         super().save_model(request, obj, form, change)
         apply_disclosure_control([obj.indicator_id])  # an edit may make or unmake a small number
@@ -179,11 +214,6 @@ class ValueAdmin(ValueImportMixin, ExportPageMixin, ExportActionModelAdmin):
     def delete_model(self, request, obj: Value) -> None:
         super().delete_model(request, obj)
         apply_disclosure_control([obj.indicator_id])
-
-    def delete_queryset(self, request, queryset) -> None:
-        indicator_ids = set(queryset.values_list("indicator_id", flat=True))
-        super().delete_queryset(request, queryset)
-        apply_disclosure_control(indicator_ids)
 
     @admin.display(description="value", ordering="value")
     def display_value(self, obj: Value) -> str:

@@ -63,6 +63,23 @@ def can_import(user: Any) -> bool:
     return user.is_active and user.is_staff and user.has_perm(IMPORT_PERMISSION)
 
 
+def can_undo_batch(user: Any, batch: ImportBatch) -> bool:
+    """Officers undo their own imports; publishers and administrators anyone's."""
+    from pages.permissions import can_edit_any
+
+    return can_undo(user) and (batch.imported_by_id == user.pk or can_edit_any(user))
+
+
+def allowed_indicators(user: Any) -> set[int] | None:
+    """The indicators an officer may import figures for (those on the pages they look after);
+    None, meaning all, for publishers and administrators."""
+    from pages.permissions import can_edit_any, importable_indicator_ids
+
+    if can_edit_any(user):
+        return None
+    return importable_indicator_ids(user)
+
+
 def can_undo(user: Any) -> bool:
     return user.is_active and user.is_staff and user.has_perms(UNDO_PERMISSIONS)
 
@@ -240,6 +257,7 @@ class ValueImportMixin:
             apply_valid_rows=data["apply_valid_rows"],
             dry_run=dry_run,
             file_format=data["file_format"],
+            allowed_indicators=allowed_indicators(request.user),
         )
 
     # Pages -------------------------------------------------------------------------------------
@@ -511,7 +529,8 @@ class ImportBatchAdmin(_ViewOnly, admin.ModelAdmin):
                     "changes_url": reverse("admin:indicators_importchange_changelist")
                     + f"?batch__id__exact={batch.pk}",
                     "undo_url": reverse("admin:indicators_importbatch_undo", args=[batch.pk])
-                    if batch.status == ImportBatch.Status.APPLIED and can_undo(request.user)
+                    if batch.status == ImportBatch.Status.APPLIED
+                    and can_undo_batch(request.user, batch)
                     else "",
                 }
             )
@@ -520,7 +539,7 @@ class ImportBatchAdmin(_ViewOnly, admin.ModelAdmin):
     def undo_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """GET: what undoing would do, and a button. POST: undo, or say why it cannot."""
         batch = get_object_or_404(ImportBatch.objects.select_related("imported_by"), pk=object_id)
-        _require(can_undo(request.user) and self.has_view_permission(request, batch))
+        _require(can_undo_batch(request.user, batch) and self.has_view_permission(request, batch))
         back = HttpResponseRedirect(reverse("admin:indicators_importbatch_change", args=[batch.pk]))
         if request.method == "POST":
             try:

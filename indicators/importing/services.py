@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -136,6 +136,7 @@ def import_values(
     progress: Callable[[int], None] | None = None,
     file_format: str = "auto",
     preview_limit: int = PREVIEW_LIMIT,
+    allowed_indicators: Collection[int] | None = None,
 ) -> ImportReport:
     """Import the figures in a file. See the module's docstring for what happens.
 
@@ -145,6 +146,8 @@ def import_values(
     ``remember`` they are saved for the next file from that source. ``add_areas`` creates the
     areas the site does not hold from the file's own codes, names and types. ``area_aliases``
     maps old area codes to current ones. ``progress`` is called with the number of rows read.
+    ``allowed_indicators``, if given, are the indicators the user may import figures for; a
+    row with figures for any other is rejected (see ``pages.permissions``).
     """
     if not file_name:
         file_name = _name_of(source)
@@ -166,6 +169,7 @@ def import_values(
                 area_aliases=area_aliases or {},
                 progress=progress,
                 preview_limit=preview_limit,
+                allowed=None if allowed_indicators is None else frozenset(allowed_indicators),
             )
             with transaction.atomic():
                 importer.start(table)
@@ -298,6 +302,7 @@ class _Importer:
     area_aliases: Mapping[str, str]
     progress: Callable[[int], None] | None
     preview_limit: int
+    allowed: frozenset[int] | None = None
 
     batch: ImportBatch = field(init=False)
     writer: ValueWriter = field(init=False)
@@ -465,6 +470,8 @@ class _Importer:
                         )
                     problems.append((self.table_format.column("indicator"), message))
                     continue
+                if self._refused(indicator, problems, self.table_format.column("indicator")):
+                    continue
                 found.append((figure, indicator))
                 continue
             if not figure.key:
@@ -481,6 +488,8 @@ class _Importer:
                 self._tally(self.report.left_out, figure.key, figure.name)
                 left_out += 1
                 continue
+            if self._refused(indicator, problems, figure.key):
+                continue
             found.append((figure, indicator))
         if found or problems or blank_key or self.table_format.mapping_source is None:
             return found, problems, False
@@ -489,6 +498,19 @@ class _Importer:
         else:  # nothing in the row maps to one of our indicators
             self.report.rows_unmapped += 1
         return found, problems, True
+
+    def _refused(self, indicator: Indicator, problems: list, column: str) -> bool:
+        """Whether the user may not import figures for this indicator (noted as a problem)."""
+        if self.allowed is None or indicator.pk in self.allowed:
+            return False
+        problems.append(
+            (
+                column,
+                f"You may not import figures for “{indicator.name}”: it is not shown on a "
+                "page you look after. Ask the officer who looks after its page, or a publisher.",
+            )
+        )
+        return True
 
     def _example_slugs(self) -> str:
         slugs = sorted(self.indicators)[:3]

@@ -23,10 +23,19 @@ from openpyxl import load_workbook
 from indicators.admin import blank_template, uploads
 from indicators.admin.imports import CHANGES_SHOWN
 from indicators.importing.formats import TemplateFormat, normalise
-from indicators.models import Area, ImportBatch, ImportChange, Period, SourceMapping, Value
+from indicators.models import (
+    Area,
+    ImportBatch,
+    ImportChange,
+    Indicator,
+    Period,
+    SourceMapping,
+    Value,
+)
 from indicators.resources import ValueResource
+from pages.models import Topic
 from pages.services import create_officer
-from tests.factories import IndicatorFactory
+from tests.factories import IndicatorFactory, SectionFactory, TopicFactory
 from tests.indicators.importing.conftest import (
     EES_HEADER,
     FINGERTIPS_HEADER,
@@ -91,8 +100,13 @@ def site(db):
 
 
 @pytest.fixture
-def officer(db):
+def officer(site):
+    """An officer who looks after a page showing the site's indicators: they may import
+    figures for those (and only those; see tests/pages/test_permissions.py)."""
     user, _ = create_officer(username="analyst", password="a-long-test-password")
+    page = TopicFactory(title="Children's social care", owner=user)
+    for indicator in Indicator.objects.all():
+        SectionFactory(topic=page, indicator=indicator)
     return user
 
 
@@ -663,6 +677,9 @@ def test_a_50000_row_file_goes_through_preview_and_confirm(site, officer_client)
     """The admin path for a large file: 50,000 figures (10 indicators, 50 areas, 100 years)
     previewed and imported, both within a minute."""
     indicators = [IndicatorFactory(slug=f"big-{n}") for n in range(10)]
+    page = Topic.objects.get(owner__username="analyst")  # the officer's page shows them
+    for indicator in indicators:
+        SectionFactory(topic=page, indicator=indicator)
     areas = [
         Area(code=f"E07{n:06d}", name=f"District {n}", area_type="district") for n in range(50)
     ]
