@@ -11,8 +11,5 @@ urlpatterns = [
     path("data/", include("indicators.urls")),
     path("", include("pages.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (MEDIA_ROOT) are never served directly: a topic's downloads go through
+# pages.views.download, which checks that the page is published.

@@ -409,7 +409,10 @@ class TopicLink(models.Model):
 
     @property
     def href(self) -> str:
-        return self.file.url if self.file else self.url
+        if not self.file:
+            return self.url
+        name = self.file.name.rsplit("/", 1)[-1]
+        return reverse("pages:download", kwargs={"pk": self.pk, "name": name})
 
     def clean(self) -> None:
         super().clean()

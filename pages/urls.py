@@ -10,5 +10,6 @@ urlpatterns = [
     path("a-z/", views.AZIndexView.as_view(), name="a_z"),
     path("a-z/<str:letter>/", views.AZLetterView.as_view(), name="a_z_letter"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("files/<int:pk>/<str:name>", views.download, name="download"),
     path("<path:path>/", cache_public_page(views.TopicDetailView.as_view()), name="topic"),
 ]

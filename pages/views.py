@@ -3,7 +3,8 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
@@ -15,7 +16,7 @@ from indicators.models import PublishedValue, Value
 from indicators.tables import FiguresTable
 from pages import search  # Also connects the signals that keep the A to Z up to date.
 from pages.markdown import render_markdown
-from pages.models import Section, Topic
+from pages.models import Section, Topic, TopicLink
 from pages.permissions import can_view_draft
 from pages.references import Resolver, substitute
 
@@ -150,6 +151,29 @@ class TopicDetailView(DetailView):
         context["indicator_sections"] = indicator_sections
         context["breadcrumbs"] = topic.ancestors()
         return context
+
+
+def download(request, pk: int, name: str) -> FileResponse:
+    """A file attached to a topic page: served only if the page is published (or the officer
+    may see its draft), as an attachment, so that uploaded files never render in the site's
+    origin. MEDIA_ROOT itself is never published."""
+    link = get_object_or_404(TopicLink.objects.select_related("topic"), pk=pk)
+    if not link.file or link.file.name.rsplit("/", 1)[-1] != name:
+        raise Http404("No such file.")
+    topic = link.topic
+    visible = Topic.objects.published().filter(pk=topic.pk).exists() or can_view_draft(
+        request.user, topic
+    )
+    if not visible:
+        raise Http404("No such file.")
+    try:
+        handle = link.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The file is missing.") from error
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    if not Topic.objects.published().filter(pk=topic.pk).exists():
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 # --- A-Z and search ------------------------------------------------------------------------

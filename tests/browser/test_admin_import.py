@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Indicator, Value
+from pages.demo import content as demo_content
 from pages.services import create_officer
 from tests.browser.support import SCREENSHOTS, Visitor, axe_violations, describe_violations
 from tests.indicators.importing.conftest import FINGERTIPS_HEADER, csv_bytes, fingertips_row
@@ -58,7 +59,7 @@ def fingertips_file() -> bytes:
 
 
 def test_officer_previews_maps_and_imports_a_fingertips_file(visitor: Visitor):
-    create_officer(username="analyst", password=PASSWORD)
+    create_officer(username="analyst", password=PASSWORD, team=demo_content.TEAM)  # the demo pages
     ours = Indicator.objects.get(slug="re-referrals")
     ours.fingertips_id = None
     ours.save()
