@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -31,6 +31,13 @@ class VersionCheckedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.edit_version
+        # What the officer changed is measured against what their form showed (posted back in
+        # hidden "initial-" inputs), not against what is stored now: a form loaded before
+        # someone else's save still holds their old text, which the officer did not change and
+        # which must neither count as a conflict nor be saved over the newer text.
+        for name, field in self.fields.items():
+            if name != "seen_version":
+                field.show_hidden_initial = True
 
     def has_changed(self) -> bool:
         return any(name != "seen_version" for name in self.changed_data)
@@ -41,7 +48,10 @@ class VersionCheckedForm(forms.ModelForm):
         if not self.instance.pk or seen is None or not self.has_changed():
             return cleaned
         model = type(self.instance)
-        stored = model.objects.filter(pk=self.instance.pk).first()
+        stored = model.objects.filter(pk=self.instance.pk)
+        if transaction.get_connection(stored.db).in_atomic_block:
+            stored = stored.select_for_update()  # a save at the same moment waits for this one
+        stored = stored.first()
         if stored is not None and stored.edit_version != seen:
             raise ValidationError(self.conflict_message(stored))
         return cleaned
@@ -67,6 +77,17 @@ class TopicForm(VersionCheckedForm):
 
     def describe(self, stored: Topic) -> str:
         return f"title “{stored.title}”, summary “{stored.summary}”, keywords “{stored.keywords}”."
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if not self.instance.draft_of_id:
+            return
+        # A draft of a published page will be copied onto it: hold it to the page's rules now
+        # (its address, its place in the tree), not only when a publisher publishes it.
+        try:
+            workflow.validate_as_published(self.instance)
+        except ValidationError as error:
+            self._update_errors(error)
 
 
 class SectionForm(VersionCheckedForm):
@@ -204,8 +225,17 @@ class TopicAdmin(admin.ModelAdmin):
             if obj.owner_id is None and obj.team_id is None:
                 obj.owner = request.user  # an officer looks after the pages they create
         elif not form.has_changed():
-            return  # only its sections or links changed: the page's own fields stay as saved
+            # Only its sections or links changed: the page's own fields stay as saved (perhaps
+            # by someone else since this form was loaded), and are shown as saved.
+            obj.refresh_from_db()
+            return
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if not change or form.has_changed():
+            form.save_m2m()  # else the comparators the form was loaded with could undo a newer save
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -26,6 +26,7 @@ from pages.workflow import (
     WorkflowError,
     _audit,
     _reason,
+    check_publishable,
     copy_content,
     start_draft,
 )
@@ -66,6 +67,10 @@ class Change:
     label: str
     reason: str
     previous_at: datetime.datetime | None = None  # the change before it, to compare with
+    # Made in a draft of this (published) page: who wrote what was later published, but not a
+    # moment of the page itself, to compare or revert to.
+    in_draft: bool = False
+    revertable: bool = False  # a moment of the page before its latest change
 
 
 @dataclass
@@ -89,23 +94,26 @@ _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def changes(topic: Topic, limit: int = 200) -> list[Change]:
-    """The latest changes to the page, newest first."""
+    """The latest changes to the page, newest first, with those made in its drafts (a published
+    page is changed through drafts, which are deleted once published)."""
+    drafts = set(Topic.history.filter(draft_of_id=topic.pk).order_by().values_list("id", flat=True))
+    ids = [topic.pk, *drafts]
     records = chain(
         (
-            (r, "page", r.title)
-            for r in Topic.history.filter(id=topic.pk)
+            (r, "page", r.title, r.id)
+            for r in Topic.history.filter(id__in=ids)
             .select_related("history_user")
             .order_by("-history_date")[:limit]
         ),
         (
-            (r, "section", r.heading)
-            for r in Section.history.filter(topic_id=topic.pk)
+            (r, "section", r.heading, r.topic_id)
+            for r in Section.history.filter(topic_id__in=ids)
             .select_related("history_user")
             .order_by("-history_date")[:limit]
         ),
         (
-            (r, "link", r.title)
-            for r in TopicLink.history.filter(topic_id=topic.pk)
+            (r, "link", r.title, r.topic_id)
+            for r in TopicLink.history.filter(topic_id__in=ids)
             .select_related("history_user")
             .order_by("-history_date")[:limit]
         ),
@@ -118,12 +126,15 @@ def changes(topic: Topic, limit: int = 200) -> list[Change]:
             action=_ACTIONS.get(r.history_type, "changed"),
             label=label,
             reason=r.history_change_reason or "",
+            in_draft=on != topic.pk,
         )
-        for r, kind, label in records
+        for r, kind, label, on in records
     ]
     result.sort(key=lambda c: c.at, reverse=True)
-    for newer, older in zip(result, result[1:], strict=False):
+    moments = [change for change in result if not change.in_draft]
+    for newer, older in zip(moments, moments[1:], strict=False):
         newer.previous_at = older.at
+        older.revertable = True
     return result[:limit]
 
 
@@ -241,7 +252,12 @@ def revert(topic: Topic, at: datetime.datetime, user) -> Topic:
         raise WorkflowError("Bring the page back from the archive before reverting it.")
     old = snapshot(topic, at)
     target = start_draft(topic, user)  # checks the user may edit; a draft is itself
+    # Who looks after the page is not content: a revert neither gives the page back to whoever
+    # looked after it then nor takes it from those who do now (officers may not change it).
+    keepers = target.owner_id, target.team_id
     copy_content(old.topic, target)
+    target.owner_id, target.team_id = keepers
+    check_publishable(target)  # the old address may have been taken since
     target.sections.all().delete()
     target.links.all().delete()
     for section in old.sections:

@@ -120,6 +120,9 @@ def create_officer(
     user.full_clean()
     user.save()
     groups = ensure_roles()
+    # The account has this role and no other: re-running the command with another role moves
+    # the officer to it (a publisher made an officer again loses publishing).
+    user.groups.remove(*(group for name, group in groups.items() if name != role))
     user.groups.add(groups[role])
     if team:
         Team.objects.get_or_create(name=team)[0].members.add(user)

@@ -9,7 +9,9 @@ recorded in the topic's history (django-simple-history, with a reason) and in th
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +43,8 @@ SECTION_FIELDS = (
 )
 LINK_FIELDS = ("title", "description", "file", "url", "sort_order")
 
+logger = logging.getLogger(__name__)
+
 
 class WorkflowError(Exception):
     """A step that the topic's state or the user's role does not allow; the message says why."""
@@ -68,6 +72,8 @@ def start_draft(topic: Topic, user) -> Topic:
         raise WorkflowError("You may not edit this page.")
     if topic.status != Status.PUBLISHED:
         return topic  # a draft or a page in review is edited as it is
+    # Two officers choosing "Edit as a draft" at once get the same draft, not an error.
+    Topic.objects.select_for_update().filter(pk=topic.pk).first()
     existing = Topic.objects.filter(draft_of=topic).first()
     if existing is not None:
         return existing
@@ -144,6 +150,7 @@ def publish(topic: Topic, user, *, scheduled: bool = False) -> Topic:
     if topic.draft_of_id:
         target = Topic.objects.select_for_update().get(pk=topic.draft_of_id)
         copy_content(topic, target)
+        check_publishable(target)
         target.comparators.set(topic.comparators.all())
         # The published page's sections and links give way to the draft's, which move over.
         for section in target.sections.all():
@@ -161,15 +168,38 @@ def publish(topic: Topic, user, *, scheduled: bool = False) -> Topic:
         draft.delete()
     else:
         target = topic
+        check_publishable(target)
     target.status = Status.PUBLISHED
     target.publish_at = None
     target.last_published_at = now
+    if target.first_published_at is None:
+        target.first_published_at = now
     target.published_by = user if user and user.is_authenticated else None
     how = "as scheduled" if scheduled else f"by {user}"
     _reason(target, f"Published {how}")
     target.save()
     _audit("publish", user, target, "As scheduled." if scheduled else "")
     return target
+
+
+def validate_as_published(topic: Topic) -> None:
+    """Raise ValidationError for content the page may not take: another page's address, a
+    place under its own sub-pages. A draft of a published page is held to the rules of the
+    page it will be copied onto (the database holds drafts of published pages to none)."""
+    page = topic
+    if topic.draft_of_id:
+        page = Topic.objects.get(pk=topic.draft_of_id)
+        copy_content(topic, page)
+    page.clean()
+    page.validate_constraints()
+
+
+def check_publishable(topic: Topic) -> None:
+    """`validate_as_published`, refusing in words as the workflow's steps do."""
+    try:
+        validate_as_published(topic)
+    except ValidationError as error:
+        raise WorkflowError(" ".join(error.messages)) from error
 
 
 @transaction.atomic
@@ -183,7 +213,7 @@ def schedule(topic: Topic, user, when: datetime.datetime | None) -> Topic:
     if when is not None and when <= timezone.now():
         raise WorkflowError("Choose a date and time in the future, or publish now.")
     topic.publish_at = when
-    topic.published_by = user  # who approved it: the publication is theirs
+    topic.published_by = user if when else None  # who approved it: the publication is theirs
     _reason(topic, f"Scheduled for {when:%d %b %Y %H:%M}" if when else "Schedule cancelled")
     topic.save()
     _audit("schedule", user, topic, f"{when:%Y-%m-%d %H:%M %Z}" if when else "Cancelled.")
@@ -191,10 +221,17 @@ def schedule(topic: Topic, user, when: datetime.datetime | None) -> Topic:
 
 
 def publish_due(now: datetime.datetime | None = None) -> list[Topic]:
-    """Publish every page whose time has come; returns the published pages."""
+    """Publish every page whose time has come; returns the published pages. A page that cannot
+    be published (e.g. its draft took another page's address) is logged and left scheduled,
+    and does not hold up the others."""
     published = []
     for topic in Topic.objects.due_to_publish(now).select_related("published_by"):
-        published.append(publish(topic, topic.published_by, scheduled=True))
+        try:
+            published.append(publish(topic, topic.published_by, scheduled=True))
+        except WorkflowError as error:
+            logger.error(
+                "Scheduled page “%s” (id %s) was not published: %s", topic, topic.pk, error
+            )
     return published
 
 
