@@ -1,4 +1,4 @@
-"""Hostile input: XSS payloads saved through the admin's models and an import file into every
+"""Hostile input: XSS payloads saved through the admin's forms and an import file into every
 field the public sees are shown as text on every public page type. Nothing runs (no dialog,
 no marker set), and no element, attribute or URL from a payload reaches the DOM — checked
 apart from the Content-Security-Policy, which would otherwise hide an escaping bug."""
@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import io
 
+from django.test import Client
 from django.urls import reverse
 
 from indicators.importing.services import import_values
 from indicators.models import Area, Indicator
 from pages.models import PageAuthor, Topic
+from pages.services import create_officer
 from tests.browser.support import TOPIC, Visitor
+from tests.pages.admin_forms import form_data, section_prefix
 
 # Each payload, if it ran, would set window.__xss or open a dialog.
 BASE = [
@@ -65,35 +68,99 @@ FIND_INJECTED = """() => {
 }"""
 
 
+def _save(client: Client, url: str, changes: dict[str, str], form_id: str) -> None:
+    """Post an admin change form as a browser would, with these edits; it must be accepted."""
+    data = form_data(client.get(url), changes, form_id=form_id)
+    data["_continue"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+
+
+def _edit_page(client: Client, topic: Topic, changes) -> None:
+    """As a publisher: edit the published page as a draft, save the edits, publish."""
+    workflow = reverse("admin:pages_topic_workflow", args=[topic.pk])
+    assert client.post(workflow, {"step": "edit"}).status_code == 302
+    draft = Topic.objects.get(draft_of=topic)
+    url = reverse("admin:pages_topic_change", args=[draft.pk])
+    data = form_data(client.get(url))
+    _save(client, url, changes(data), "topic_form")
+    publish = reverse("admin:pages_topic_workflow", args=[draft.pk])
+    assert client.post(publish, {"step": "publish"}).status_code == 302
+    assert not Topic.objects.filter(draft_of=topic).exists()
+
+
 def plant(payloads: list[str]) -> None:
     """Payloads in narrative, titles, keywords, summaries, author fields, area and indicator
-    names (as the admin saves them), and in notes through an import file."""
+    names, saved through the admin's forms by a publisher (as a browser would post them), and
+    in notes through an import file."""
     chunks = [payloads[i::6] for i in range(6)]
+    user, _ = create_officer(username="xss-publisher", password="a-long-password", role="Publisher")
+    client = Client()
+    client.force_login(user)
+
     page = Topic.objects.get(slug="child-protection")
-    for section, text in zip(page.sections.all(), chunks[0], strict=False):
-        section.body += f"\n\n{text}"
-        section.save()
-    page.summary += " " + " ".join(chunks[1])
-    page.keywords += ", " + ", ".join(p.replace(",", " ") for p in chunks[2])
-    page.save()
+
+    def page_changes(data):
+        changes = {
+            "summary": data["summary"] + " " + " ".join(chunks[1]),
+            "keywords": data["keywords"] + ", " + ", ".join(p.replace(",", " ") for p in chunks[2]),
+        }
+        anchors = [
+            anchor
+            for name, anchor in data.items()
+            if name.startswith("sections-") and name.endswith("-anchor") and anchor
+        ]
+        for anchor, text in zip(anchors, chunks[0], strict=False):
+            prefix = section_prefix(data, anchor)
+            changes[f"{prefix}-body"] = data[f"{prefix}-body"] + f"\n\n{text}"
+        return changes
+
+    # The admin refuses a live-figure reference that names nothing; such a payload reaches a
+    # page when the data it names is deleted later, so it is stored directly.
+    refused = [text for text in chunks[0] if "{{" in text]
+    chunks[0] = [text for text in chunks[0] if "{{" not in text]
+    _edit_page(client, page, page_changes)
+    section = page.sections.last()
+    section.body += "\n\n" + "\n\n".join(refused)
+    section.save()
     sibling = Topic.objects.get(slug="children-in-care")
-    sibling.title = chunks[1][0][:190]
-    sibling.save()
+    _edit_page(client, sibling, lambda data: {"title": chunks[1][0][:190]})
+
     author = PageAuthor.objects.get()
-    author.name, author.job_title, author.phone = chunks[3][0], chunks[3][1], chunks[3][2][:40]
-    author.save()
-    for area, text in zip(Area.objects.filter(area_type="district"), chunks[4], strict=False):
-        area.short_name = text[:60]
-        area.save()
+    _save(
+        client,
+        reverse("admin:pages_pageauthor_change", args=[author.pk]),
+        {"name": chunks[3][0], "job_title": chunks[3][1], "phone": chunks[3][2][:40]},
+        "pageauthor_form",
+    )
+    planted = dict(zip(Area.objects.filter(area_type="district"), chunks[4], strict=False))
+    for area, text in planted.items():
+        _save(
+            client,
+            reverse("admin:indicators_area_change", args=[area.pk]),
+            {"short_name": text[:60]},
+            "area_form",
+        )
     indicator = Indicator.objects.get(slug="referrals-rate")
-    indicator.definition = " ".join(chunks[5])
-    indicator.save()
+    _save(
+        client,
+        reverse("admin:indicators_indicator_change", args=[indicator.pk]),
+        {"definition": " ".join(chunks[5])},
+        "indicator_form",
+    )
     rows = ["indicator,area_code,period,value,note"]
     for n, text in enumerate(payloads[:10]):
         note = text.replace('"', '""')
         rows.append(f'referrals-rate,E10000017,{2000 + n}/{(n + 1) % 100:02d},{100 + n},"{note}"')
     report = import_values(source=io.BytesIO("\n".join(rows).encode()), file_name="xss.csv")
     assert not report.rejected, report.summary()
+    # What the forms saved is what was sent.
+    bodies = Topic.objects.get(slug="child-protection").sections.values_list("body", flat=True)
+    missing = [text for text in chunks[0] if not any(text in body for body in bodies)]
+    assert not missing, (missing, list(bodies))
+    assert {a.pk: a.short_name for a in Area.objects.filter(pk__in=[a.pk for a in planted])} == {
+        a.pk: text[:60] for a, text in planted.items()
+    }
 
 
 def test_no_payload_runs_on_any_public_page(visitor: Visitor):
