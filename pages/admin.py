@@ -14,7 +14,14 @@ from pages import history, workflow
 from pages.checker import check_sections, convert
 from pages.markdown import render_markdown
 from pages.models import PageAuthor, Section, Status, Team, Topic, TopicLink
-from pages.permissions import can_edit, can_edit_any, can_publish, can_view_draft, looks_after
+from pages.permissions import (
+    can_edit,
+    can_edit_any,
+    can_publish,
+    can_view_draft,
+    looks_after,
+    team_ids,
+)
 from pages.references import ReferenceError, Resolver, find
 from pages.review import build_review
 
@@ -308,6 +315,12 @@ class TopicAdmin(admin.ModelAdmin):
             elif step == "unschedule":
                 workflow.schedule(topic, user, None)
                 messages.success(request, "The scheduled publication is cancelled.")
+            elif step == "discard":
+                page = workflow.discard(topic, user)
+                messages.success(
+                    request, "The draft is discarded; the published page is unchanged."
+                )
+                return redirect("admin:pages_topic_change", page.pk)
             elif step == "archive":
                 workflow.archive(topic, user)
                 messages.success(request, "Archived: the page is no longer on the public site.")
@@ -436,7 +449,7 @@ class TopicAdmin(admin.ModelAdmin):
 
     def numbers_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The typed-number report for one topic, with one-click conversion of matches."""
-        topic = get_object_or_404(Topic, pk=pk)
+        topic = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_or_change_permission(request, topic):
             raise PermissionDenied
         can_change = can_edit(request.user, topic) and topic.status != Status.ARCHIVED
@@ -466,9 +479,33 @@ class TopicAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/pages/topic/numbers.html", context)
 
+    def get_queryset(self, request):
+        """Published pages, and the unpublished ones the user may see: drafts are their
+        officers' and the publishers' business."""
+        queryset = super().get_queryset(request)
+        user = request.user
+        if can_publish(user) or can_edit_any(user):
+            return queryset
+        return queryset.filter(
+            models.Q(status=Status.PUBLISHED, draft_of__isnull=True)
+            | models.Q(owner=user.pk)
+            | models.Q(team__in=team_ids(user))
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         topic = self.get_object(request, object_id)
+        if (
+            topic is None
+            and str(object_id).isdigit()
+            and Topic.objects.filter(pk=object_id).exists()
+        ):
+            messages.info(
+                request,
+                "That page is not published, and only the officers who look after it and "
+                "publishers can see it before it is.",
+            )
+            return redirect("admin:pages_topic_changelist")
         if topic is not None:
             extra_context.update(
                 reference_help=reference_examples(topic),
@@ -509,6 +546,8 @@ def workflow_panel(request: HttpRequest, topic: Topic) -> dict:
         steps.append(("edit", "Continue the draft" if draft else "Edit as a draft"))
     if topic.status == Status.DRAFT and editor:
         steps.append(("submit", "Send for review"))
+    if topic.draft_of_id and editor:
+        steps.append(("discard", "Discard this draft"))
     if topic.status in EDITABLE and publisher:
         steps.append(("publish", "Publish now"))
     if topic.status == Status.REVIEW and publisher:

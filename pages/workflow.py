@@ -149,6 +149,11 @@ def publish(topic: Topic, user, *, scheduled: bool = False) -> Topic:
     now = timezone.now()
     if topic.draft_of_id:
         target = Topic.objects.select_for_update().get(pk=topic.draft_of_id)
+        if target.status == Status.ARCHIVED:
+            raise WorkflowError(
+                "The published page this draft changes has been archived: bring it back "
+                "before publishing the draft."
+            )
         copy_content(topic, target)
         check_publishable(target)
         target.comparators.set(topic.comparators.all())
@@ -258,3 +263,16 @@ def unarchive(topic: Topic, user) -> Topic:
     _reason(topic, "Brought back from the archive as a draft")
     topic.save()
     return topic
+
+
+@transaction.atomic
+def discard(topic: Topic, user) -> Topic:
+    """Throw away the draft of a published page (its history stays); returns the page."""
+    if not topic.draft_of_id:
+        raise WorkflowError("Only a draft of a published page can be discarded.")
+    if not can_edit(user, topic):
+        raise WorkflowError("You may not edit this page.")
+    page = topic.draft_of
+    _reason(topic, "Draft discarded")
+    topic.delete()
+    return page

@@ -193,6 +193,14 @@ class ValueAdmin(ValueImportMixin, ExportPageMixin, SimpleHistoryAdmin, ExportAc
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_change(request, obj)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """The history's "revert" form saves the figure: only for those who may change it."""
+        if request.method == "POST":
+            value = self.get_object(request, object_id)
+            if value is None or not self.has_change_permission(request, value):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         allowed = self._allowed(request)
         if db_field.name == "indicator" and allowed is not None:

@@ -143,9 +143,8 @@ def test_demo_seed_figures_are_not_withheld(demo):
 def test_an_officer_edit_in_the_admin_applies_the_rule(client, demo):
     from django.urls import reverse
 
-    from pages.services import create_officer
-
     from pages.demo import content
+    from pages.services import create_officer
 
     user, _ = create_officer(
         username="analyst", password="a-long-test-password", team=content.TEAM

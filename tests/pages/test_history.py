@@ -318,11 +318,6 @@ def test_a_published_pages_changes_include_those_made_in_its_drafts(officer, pub
     assert len(revert_times(page_html)) == len([c for c in changes if not c.in_draft]) - 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-simple-history's history form (“Revert”) saves a figure with view permission "
-    "alone; ValueAdmin in indicators/admin must refuse its POST without change permission.",
-)
 def test_an_officer_cannot_take_another_pages_figure_through_its_history_form(draft):
     stranger, bryn = logged_in("bryn")
     mine = IndicatorFactory(slug="obesity", name="Obesity")

@@ -431,3 +431,56 @@ def test_a_scheduled_page_that_cannot_be_published_does_not_hold_up_the_others(
     assert published == [reload(site["vaping"])]
     assert reload(draft).publish_at == when.replace(second=0, microsecond=0)  # still scheduled
     assert "was not published: Another page under the same parent has this slug." in caplog.text
+
+
+# --- Discarding a draft; a draft of an archived page ---------------------------------------------
+
+
+def test_an_officer_discards_a_draft_and_the_published_page_is_unchanged(
+    client, officer, other_officer, site
+):
+    smoking = site["smoking"]
+    step(officer, smoking, "edit")
+    draft = Topic.objects.get(draft_of=smoking)
+    save_section(officer, draft, "prevalence", "Text that will be thrown away.")
+
+    step(other_officer, draft, "discard")  # not theirs
+    assert Topic.objects.filter(pk=draft.pk).exists()
+
+    response = step(officer, draft, "discard")
+    assert response.status_code == 302 and response.url == change_url(smoking)
+    assert not Topic.objects.filter(pk=draft.pk).exists()
+    assert "Published text." in html(client.get(smoking.get_absolute_url()))
+    assert Topic.history.filter(id=draft.pk, history_change_reason="Draft discarded").exists()
+
+
+def test_a_draft_of_an_archived_page_is_not_published_until_the_page_is_back(
+    client, officer, publisher, site
+):
+    smoking = site["smoking"]
+    step(officer, smoking, "edit")
+    draft = Topic.objects.get(draft_of=smoking)
+    step(publisher, smoking, "archive")
+
+    response = publisher.post(
+        reverse("admin:pages_topic_workflow", args=[draft.pk]), {"step": "publish"}, follow=True
+    )
+    assert "has been archived: bring it back" in html(response)
+    assert reload(smoking).status == Status.ARCHIVED
+    assert client.get(smoking.get_absolute_url()).status_code == 404
+
+
+def test_publish_scheduled_dry_run_lists_and_publishes_nothing(publisher, site):
+    from io import StringIO
+
+    vaping = site["vaping"]
+    schedule(publisher, vaping, timezone.now() + datetime.timedelta(hours=1))
+    Topic.objects.filter(pk=vaping.pk).update(
+        publish_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    out = StringIO()
+    call_command("publish_scheduled", "--dry-run", stdout=out)
+    assert "Due: “Vaping”" in out.getvalue() and "1 page(s) due" in out.getvalue()
+    assert reload(vaping).status == Status.DRAFT
+    call_command("publish_scheduled", stdout=StringIO())
+    assert reload(vaping).status == Status.PUBLISHED

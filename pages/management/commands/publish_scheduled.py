@@ -1,5 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
+from pages.models import Topic
 from pages.workflow import publish_due
 
 
@@ -9,7 +10,20 @@ class Command(BaseCommand):
         "systemd timer or the host's scheduler)."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List the pages that are due; publish none."
+        )
+
+    def handle(self, *args, dry_run: bool = False, **options) -> None:
+        if dry_run:
+            due = list(Topic.objects.due_to_publish())
+            for topic in due:
+                self.stdout.write(
+                    f"Due: “{topic}” (scheduled for {topic.publish_at:%Y-%m-%d %H:%M})."
+                )
+            self.stdout.write(f"{len(due)} page(s) due; nothing published (--dry-run).")
+            return
         published = publish_due()
         for topic in published:
             self.stdout.write(f"Published “{topic}” ({topic.get_absolute_url()}).")
