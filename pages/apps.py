@@ -15,6 +15,12 @@ class PagesConfig(AppConfig):
         # Sent once per app; `pages` is the last app, so every permission exists by then.
         post_migrate.connect(create_groups, sender=self, weak=False, dispatch_uid="pages_groups")
 
+        from simple_history.signals import pre_create_historical_record
+
+        pre_create_historical_record.connect(
+            mark_save, weak=False, dispatch_uid="pages_history_save_id"
+        )
+
         from pages.caching import bump_content_version
 
         # Anything the public sees: a change to it makes every cached page out of date.
@@ -43,3 +49,19 @@ class PagesConfig(AppConfig):
             weak=False,
             dispatch_uid="content_version_topic_comparators",
         )
+
+
+def mark_save(sender, history_instance, **kwargs) -> None:
+    """Give the history records written by one request the same save id."""
+    if not hasattr(history_instance, "save_id"):
+        return
+    from simple_history.models import HistoricalRecords
+
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is None:
+        return
+    if not hasattr(request, "_history_save_id"):
+        import uuid
+
+        request._history_save_id = uuid.uuid4().hex
+    history_instance.save_id = request._history_save_id

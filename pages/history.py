@@ -71,6 +71,16 @@ class Change:
     # moment of the page itself, to compare or revert to.
     in_draft: bool = False
     revertable: bool = False  # a moment of the page before its latest change
+    save_id: str = ""  # the request that made it: one save of a page is one version
+    parts: list[str] = field(default_factory=list)  # what one save changed, record by record
+    oldest: datetime.datetime | None = None
+
+    def describe(self) -> str:
+        what = {"page": "Page", "section": f"Section “{self.label}”"}.get(
+            self.kind, f"Link “{self.label}”"
+        )
+        where = " in a draft" if self.in_draft else ""
+        return f"{what} {self.action}{where}" + (f": {self.reason}" if self.reason else "")
 
 
 @dataclass
@@ -127,15 +137,39 @@ def changes(topic: Topic, limit: int = 200) -> list[Change]:
             label=label,
             reason=r.history_change_reason or "",
             in_draft=on != topic.pk,
+            save_id=r.save_id,
         )
         for r, kind, label, on in records
     ]
     result.sort(key=lambda c: c.at, reverse=True)
+    result = _group(result[:limit])
     moments = [change for change in result if not change.in_draft]
     for newer, older in zip(moments, moments[1:], strict=False):
         newer.previous_at = older.at
         older.revertable = True
-    return result[:limit]
+    return result
+
+
+def _group(records: list[Change]) -> list[Change]:
+    """One entry per save: consecutive records (newest first) from the same request, on the
+    page or on the same draft. The entry's moment is its newest record, so comparing with or
+    reverting to it takes the whole save, never half of it."""
+    groups: list[Change] = []
+    for record in records:
+        last = groups[-1] if groups else None
+        if (
+            last is not None
+            and record.save_id
+            and last.save_id == record.save_id
+            and last.in_draft == record.in_draft
+        ):
+            last.parts.append(record.describe())
+            last.oldest = record.at
+            continue
+        record.parts = [record.describe()]
+        record.oldest = record.at
+        groups.append(record)
+    return groups
 
 
 def snapshot(topic: Topic, at: datetime.datetime) -> Snapshot:

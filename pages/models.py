@@ -33,6 +33,17 @@ class Team(models.Model):
         return self.name
 
 
+class SaveGroup(models.Model):
+    """Added to the history records of topics, sections and links: which save (web request)
+    a record came from, so that one save of a page and its sections is one version of it.
+    Filled in by `pages.apps` from the request django-simple-history keeps."""
+
+    save_id = models.CharField(max_length=32, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     REVIEW = "review", "In review"
@@ -201,7 +212,7 @@ class Topic(models.Model):
     edit_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TopicQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["edit_version"])
+    history = HistoricalRecords(excluded_fields=["edit_version"], bases=[SaveGroup])
 
     class Meta:
         ordering = ["path"]
@@ -322,7 +333,7 @@ class Section(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     edit_version = models.PositiveIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["edit_version"])
+    history = HistoricalRecords(excluded_fields=["edit_version"], bases=[SaveGroup])
 
     class Meta:
         ordering = ["topic", "sort_order", "pk"]
@@ -386,7 +397,7 @@ class TopicLink(models.Model):
     url = models.URLField(max_length=500, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[SaveGroup])
 
     class Meta:
         ordering = ["topic", "sort_order", "pk"]

@@ -146,9 +146,7 @@ def test_an_officer_edit_in_the_admin_applies_the_rule(client, demo):
     from pages.demo import content
     from pages.services import create_officer
 
-    user, _ = create_officer(
-        username="analyst", password="a-long-test-password", team=content.TEAM
-    )
+    user, _ = create_officer(username="analyst", password="a-long-test-password", team=content.TEAM)
     client.force_login(user)
     value = Value.objects.get(
         area__code="E10000017",
