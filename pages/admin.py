@@ -395,15 +395,23 @@ class TopicAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if not can_edit(request.user, topic):
             raise PermissionDenied
+        had_draft = Topic.objects.filter(draft_of=topic).exists()
         try:
             target = history.revert(topic, at, request.user)
         except workflow.WorkflowError as error:
             messages.error(request, str(error))
             return redirect("admin:pages_topic_changes", topic.pk)
+        where = "."
+        if target.pk != topic.pk:
+            where = ", in a draft: publish it to make it public."
+            if had_draft:
+                where = (
+                    ", in the page's draft, replacing what the draft held (its earlier text is "
+                    "in the draft's Changes). Publish it to make it public."
+                )
+        when = timezone.localtime(at)
         messages.success(
-            request,
-            f"The content is back as it was at {timezone.localtime(at):%H:%M:%S on %d %b %Y}"
-            + (", in a draft: publish it to make it public." if target.pk != topic.pk else "."),
+            request, f"The content is back as it was at {when:%H:%M:%S on %d %b %Y}{where}"
         )
         return redirect("admin:pages_topic_change", target.pk)
 

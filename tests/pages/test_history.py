@@ -227,6 +227,37 @@ def test_reverting_a_published_page_makes_a_draft_and_leaves_the_public_page(
     assert not Topic.objects.filter(draft_of=page).exists()
 
 
+def test_reverting_a_page_with_a_pending_draft_says_the_draft_is_replaced(officer, team):
+    page = TopicFactory(title="Smoking", slug="smoking", team=team)
+    SectionFactory(topic=page, heading="Prevalence", anchor="prevalence", body="First words.")
+    first = offered_first(officer, page)
+    officer.post(reverse("admin:pages_topic_workflow", args=[page.pk]), {"step": "edit"})
+    pending = Topic.objects.get(draft_of=page)
+    save(officer, pending, {}, prevalence="Unpublished words.")
+
+    response = officer.post(
+        reverse("admin:pages_topic_revert", args=[page.pk]), {"at": first}, follow=True
+    )
+
+    assert "replacing what the draft held" in response.content.decode()
+    assert Topic.objects.get(draft_of=page).pk == pending.pk  # the same draft, its text replaced
+    assert bodies(pending) == {"prevalence": "First words."}
+    record = Section.history.filter(topic_id=pending.pk, body="Unpublished words.")
+    assert record.exists()  # what it held is in its history
+
+
+def offered_first(client: Client, topic: Topic) -> str:
+    """The moment its first section was written, as the Changes screen offers it (once a
+    later change makes it a moment to go back to)."""
+    SectionFactory(topic=topic, heading="Later", anchor="later", body="Later words.")
+    (written,) = [
+        change.at
+        for change in client.get(changes_url(topic)).context["changes"]
+        if change.parts == ["Section “Prevalence” created"]
+    ]
+    return offered(client, topic, written)
+
+
 def test_an_officer_who_does_not_look_after_the_page_cannot_revert_it(draft):
     owner, _ = logged_in("olivia", team=TEAM)
     save(owner, draft, {}, prevalence="Changed text.")
