@@ -114,7 +114,8 @@ def generate(target: int) -> int:
     now = datetime.datetime.now(datetime.UTC)
     sql = (
         "INSERT INTO indicators_value (indicator_id, area_id, period_id, value, status, note, "
-        "is_illustrative, updated_at) VALUES (%s, %s, %s, %s, 'available', '', %s, %s)"
+        "is_illustrative, withheld, updated_at) "
+        "VALUES (%s, %s, %s, %s, 'available', '', %s, '', %s)"
     )
     batch, written = [], 0
     with transaction.atomic(), connection.cursor() as cursor:

@@ -20,6 +20,7 @@ later (the data was deleted) is shown as a visible "figure not available" marker
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -96,6 +97,7 @@ class Resolver:
     values: list[Value] = field(default_factory=list)
     breakdowns: dict[str, Breakdown] = field(default_factory=dict)
     period_codes: set[str] = field(default_factory=set)
+    _by_series: dict | None = field(default=None, repr=False)
 
     @classmethod
     def for_references(cls, references: list[Reference], default_area: Area | None) -> Resolver:
@@ -117,12 +119,10 @@ class Resolver:
         if default_area is not None:
             wanted_areas.add(default_area.pk)
             resolver.areas.setdefault(default_area.code.lower(), default_area)
-        ranking = [r for r in references if r.kind == "rank"]
-        query = Q(area_id__in=wanted_areas)
-        if ranking:  # a rank needs the area's siblings too
-            query |= Q(area__parent__in=Area.objects.filter(pk__in=wanted_areas).values("parent"))
         resolver.values = list(
-            PublishedValue.objects.filter(query, indicator__slug__in=slugs).with_related()
+            PublishedValue.objects.filter(
+                area_id__in=wanted_areas, indicator__slug__in=slugs
+            ).with_related()
         )
         wanted_periods = set()
         for reference in references:
@@ -140,7 +140,37 @@ class Resolver:
             resolver.breakdowns = {
                 f"{b.dimension}: {b.label}".lower(): b for b in Breakdown.objects.all()
             }
+        resolver.add_siblings([r for r in references if r.kind == "rank"])
         return resolver
+
+    def add_siblings(self, ranking: list[Reference]) -> None:
+        """A rank needs the figures of the area's siblings, for the one period it ranks: one
+        query for all the page's ranks, however many areas and periods the data has."""
+        wanted, any_wanted = Q(pk__in=[]), False
+        for reference in ranking:
+            if reference.indicator not in self.indicators:
+                continue
+            area = self.area_for(reference)
+            try:
+                value = self.value(reference, area)
+            except ValueError:
+                continue
+            if area is None or value is None or area.parent_id is None:
+                continue
+            wanted |= Q(
+                indicator__slug=reference.indicator,
+                area__parent_id=area.parent_id,
+                period_id=value.period_id,
+                breakdown__isnull=True,
+            )
+            any_wanted = True
+        if not any_wanted:
+            return
+        held = {v.pk for v in self.values}
+        self.values += [
+            v for v in PublishedValue.objects.filter(wanted).with_related() if v.pk not in held
+        ]
+        self._by_series = None
 
     # --- checking ------------------------------------------------------------------------
 
@@ -179,15 +209,16 @@ class Resolver:
 
     def series(self, reference: Reference, area: Area | None) -> list[Value]:
         """The area's values of the reference's indicator and breakdown, oldest first."""
+        if area is None:
+            return []
         breakdown = self.breakdowns.get(reference.option("breakdown").lower())
-        matches = [
-            v
-            for v in self.values
-            if area is not None
-            and v.area_id == area.pk
-            and v.indicator.slug == reference.indicator
-            and v.breakdown_id == (breakdown.pk if breakdown else None)
-        ]
+        if self._by_series is None:  # the values by series, indexed once
+            self._by_series = defaultdict(list)
+            for v in self.values:
+                self._by_series[(v.area_id, v.indicator.slug, v.breakdown_id)].append(v)
+        matches = self._by_series.get(
+            (area.pk, reference.indicator, breakdown.pk if breakdown else None), []
+        )
         return sorted(matches, key=lambda v: (v.period.end_date, v.period.start_date))
 
     def value(self, reference: Reference, area: Area | None) -> Value | None:
