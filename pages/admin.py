@@ -19,8 +19,8 @@ from pages.permissions import (
     can_edit_any,
     can_publish,
     can_view_draft,
+    looked_after_by,
     looks_after,
-    team_ids,
 )
 from pages.references import ReferenceError, Resolver, find
 from pages.review import build_review
@@ -155,8 +155,7 @@ class LookedAfterByFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "1":
-            user = request.user
-            return queryset.filter(models.Q(owner=user) | models.Q(team__members=user)).distinct()
+            return queryset.filter(looked_after_by(request.user))
         return queryset
 
 
@@ -444,8 +443,7 @@ class TopicAdmin(admin.ModelAdmin):
         topics = Topic.objects.pages().select_related("area", "author")
         mine = request.GET.get("mine") == "1"
         if mine:  # the pages this officer looks after, alone or with a team
-            user = request.user
-            topics = topics.filter(models.Q(owner=user) | models.Q(team__members=user)).distinct()
+            topics = topics.filter(looked_after_by(request.user))
         context = {
             **self.admin_site.each_context(request),
             "title": "Your pages to review" if mine else "Pages to review",
@@ -495,9 +493,7 @@ class TopicAdmin(admin.ModelAdmin):
         if can_publish(user) or can_edit_any(user):
             return queryset
         return queryset.filter(
-            models.Q(status=Status.PUBLISHED, draft_of__isnull=True)
-            | models.Q(owner=user.pk)
-            | models.Q(team__in=team_ids(user))
+            models.Q(status=Status.PUBLISHED, draft_of__isnull=True) | looked_after_by(user)
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -12,7 +12,6 @@ import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
-from itertools import chain
 
 from django.db import transaction
 from django.utils.html import escape
@@ -21,13 +20,12 @@ from django.utils.safestring import SafeString, mark_safe
 from pages.models import Section, Status, Topic, TopicLink
 from pages.workflow import (
     CONTENT_FIELDS,
-    LINK_FIELDS,
-    SECTION_FIELDS,
     WorkflowError,
     _audit,
     _reason,
     check_publishable,
     copy_content,
+    copy_parts,
     start_draft,
 )
 
@@ -108,26 +106,19 @@ def changes(topic: Topic, limit: int = 200) -> list[Change]:
     page is changed through drafts, which are deleted once published)."""
     drafts = set(Topic.history.filter(draft_of_id=topic.pk).order_by().values_list("id", flat=True))
     ids = [topic.pk, *drafts]
-    records = chain(
-        (
-            (r, "page", r.title, r.id)
-            for r in Topic.history.filter(id__in=ids)
-            .select_related("history_user")
-            .order_by("-history_date")[:limit]
-        ),
-        (
-            (r, "section", r.heading, r.topic_id)
-            for r in Section.history.filter(topic_id__in=ids)
-            .select_related("history_user")
-            .order_by("-history_date")[:limit]
-        ),
-        (
-            (r, "link", r.title, r.topic_id)
-            for r in TopicLink.history.filter(topic_id__in=ids)
-            .select_related("history_user")
-            .order_by("-history_date")[:limit]
-        ),
+    # (history, kind, the record's label, the column that says which page it is on)
+    tables = (
+        (Topic.history, "page", "title", "id"),
+        (Section.history, "section", "heading", "topic_id"),
+        (TopicLink.history, "link", "title", "topic_id"),
     )
+    records = [
+        (r, kind, getattr(r, label), getattr(r, on))
+        for history, kind, label, on in tables
+        for r in history.filter(**{f"{on}__in": ids})
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
+    ]
     result = [
         Change(
             at=r.history_date,
@@ -294,10 +285,7 @@ def revert(topic: Topic, at: datetime.datetime, user) -> Topic:
     check_publishable(target)  # the old address may have been taken since
     target.sections.all().delete()
     target.links.all().delete()
-    for section in old.sections:
-        Section.objects.create(topic=target, **{f: getattr(section, f) for f in SECTION_FIELDS})
-    for link in old.links:
-        TopicLink.objects.create(topic=target, **{f: getattr(link, f) for f in LINK_FIELDS})
+    copy_parts(old.sections, old.links, target)
     _reason(target, f"Reverted to the version of {at:%d %b %Y %H:%M:%S}")
     target.save()
     _audit("revert", user, topic.public_topic, f"To the version of {at:%Y-%m-%d %H:%M:%S %Z}.")

@@ -161,17 +161,15 @@ def download(request, pk: int, name: str) -> FileResponse:
     if not link.file or link.file.name.rsplit("/", 1)[-1] != name:
         raise Http404("No such file.")
     topic = link.topic
-    visible = Topic.objects.published().filter(pk=topic.pk).exists() or can_view_draft(
-        request.user, topic
-    )
-    if not visible:
+    published = Topic.objects.published().filter(pk=topic.pk).exists()
+    if not (published or can_view_draft(request.user, topic)):
         raise Http404("No such file.")
     try:
         handle = link.file.open("rb")
     except FileNotFoundError as error:
         raise Http404("The file is missing.") from error
     response = FileResponse(handle, as_attachment=True, filename=name)
-    if not Topic.objects.published().filter(pk=topic.pk).exists():
+    if not published:
         patch_cache_control(response, private=True, no_store=True)
     return response
 

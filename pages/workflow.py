@@ -82,28 +82,23 @@ def start_draft(topic: Topic, user) -> Topic:
     _reason(draft, f"Draft of the published page started by {user}")
     draft.save()
     draft.comparators.set(topic.comparators.all())
-    copy_parts(topic, draft)
+    copy_parts(topic.sections.all(), topic.links.all(), draft)
     return draft
 
 
 def copy_content(source: Topic, target: Topic) -> None:
+    """Copy the content fields (a relation by its id, without loading it)."""
     for field in CONTENT_FIELDS:
-        setattr(target, f"{field}_id" if _is_fk(field) else field, _get(source, field))
+        name = Topic._meta.get_field(field).attname
+        setattr(target, name, getattr(source, name))
 
 
-def _is_fk(field: str) -> bool:
-    return Topic._meta.get_field(field).is_relation
-
-
-def _get(source, field: str):
-    return getattr(source, f"{field}_id" if _is_fk(field) else field)
-
-
-def copy_parts(source: Topic, target: Topic) -> None:
-    """Give `target` copies of the sections and links of `source`."""
-    for section in source.sections.all():
+def copy_parts(sections, links, target: Topic) -> None:
+    """Give `target` copies of these sections and links (of another page, or of a page as
+    it once was)."""
+    for section in sections:
         Section.objects.create(topic=target, **{f: getattr(section, f) for f in SECTION_FIELDS})
-    for link in source.links.all():
+    for link in links:
         TopicLink.objects.create(topic=target, **{f: getattr(link, f) for f in LINK_FIELDS})
 
 
