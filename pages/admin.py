@@ -28,6 +28,12 @@ from pages.review import build_review
 EDITABLE = (Status.DRAFT, Status.REVIEW)
 
 
+def editable(request: HttpRequest, topic: Topic | None) -> bool:
+    """Whether the user may change this topic's form (and its sections and links) now: a
+    draft or a page in review that is theirs. A published page is changed through a draft."""
+    return topic is None or (topic.status in EDITABLE and can_edit(request.user, topic))
+
+
 class VersionCheckedForm(forms.ModelForm):
     """Refuses to save over a change someone else saved after this form was loaded (the
     second of two officers editing the same thing), showing what they saved."""
@@ -109,17 +115,14 @@ class SectionForm(VersionCheckedForm):
 class TopicPartInline:
     """Sections and links can be changed with their topic, by those who may edit it."""
 
-    def _editable(self, request, obj) -> bool:
-        return obj is None or (obj.status in EDITABLE and can_edit(request.user, obj))
-
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and self._editable(request, obj)
+        return super().has_add_permission(request, obj) and editable(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._editable(request, obj)
+        return super().has_change_permission(request, obj) and editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._editable(request, obj)
+        return super().has_delete_permission(request, obj) and editable(request, obj)
 
 
 class SectionInline(TopicPartInline, admin.StackedInline):
@@ -212,11 +215,7 @@ class TopicAdmin(admin.ModelAdmin):
         return readonly
 
     def has_change_permission(self, request, obj=None):
-        if not super().has_change_permission(request, obj):
-            return False
-        if obj is None:
-            return True
-        return obj.status in EDITABLE and can_edit(request.user, obj)
+        return super().has_change_permission(request, obj) and editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.status == Status.PUBLISHED and not obj.draft_of_id:

@@ -53,9 +53,7 @@ class WorkflowError(Exception):
 def _audit(action: str, user, topic: Topic, detail: str = "") -> None:
     from audit.log import record
 
-    record(
-        action, user=user if user and user.is_authenticated else None, target=topic, detail=detail
-    )
+    record(action, user=user, target=topic, detail=detail)  # it keeps only a saved user
 
 
 def _reason(topic: Topic, reason: str) -> None:
