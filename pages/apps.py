@@ -52,13 +52,17 @@ class PagesConfig(AppConfig):
 
 
 def mark_save(sender, history_instance, **kwargs) -> None:
-    """Give the history records written by one request the same save id."""
+    """Give the history records written by one save the same save id: those of one request,
+    or, outside a request (a command, the scheduler), those written inside `one_save()`."""
     if not hasattr(history_instance, "save_id"):
         return
     from simple_history.models import HistoricalRecords
 
+    from pages.models import current_save_id
+
     request = getattr(HistoricalRecords.context, "request", None)
     if request is None:
+        history_instance.save_id = current_save_id()
         return
     if not hasattr(request, "_history_save_id"):
         import uuid

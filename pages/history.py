@@ -142,20 +142,17 @@ def changes(topic: Topic, limit: int = 200) -> list[Change]:
 
 
 def _group(records: list[Change]) -> list[Change]:
-    """One entry per save: consecutive records (newest first) from the same request, on the
-    page or on the same draft. The entry's moment is its newest record, so comparing with or
-    reverting to it takes the whole save, never half of it."""
+    """One entry per save: consecutive records (newest first) with the same save id. The
+    entry's moment is its newest record, so comparing with or reverting to it takes the whole
+    save, never half of it. A save that touched the page itself (publishing a draft writes
+    both the draft and the page) is a moment of the page; one only in its drafts is not."""
     groups: list[Change] = []
     for record in records:
         last = groups[-1] if groups else None
-        if (
-            last is not None
-            and record.save_id
-            and last.save_id == record.save_id
-            and last.in_draft == record.in_draft
-        ):
+        if last is not None and record.save_id and last.save_id == record.save_id:
             last.parts.append(record.describe())
             last.oldest = record.at
+            last.in_draft = last.in_draft and record.in_draft
             continue
         record.parts = [record.describe()]
         record.oldest = record.at

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
+import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,10 +37,31 @@ class Team(models.Model):
         return self.name
 
 
+_save_id: contextvars.ContextVar[str] = contextvars.ContextVar("history_save_id", default="")
+
+
+@contextlib.contextmanager
+def one_save() -> Iterator[str]:
+    """Outside a web request (a command, the scheduler), mark the history records written in
+    this block as one save, as a request's are; nested blocks join the outer one."""
+    if _save_id.get():
+        yield _save_id.get()
+        return
+    token = _save_id.set(uuid.uuid4().hex)
+    try:
+        yield _save_id.get()
+    finally:
+        _save_id.reset(token)
+
+
+def current_save_id() -> str:
+    return _save_id.get()
+
+
 class SaveGroup(models.Model):
     """Added to the history records of topics, sections and links: which save (web request)
     a record came from, so that one save of a page and its sections is one version of it.
-    Filled in by `pages.apps` from the request django-simple-history keeps."""
+    Filled in by `pages.apps` from the request django-simple-history keeps, or `one_save()`."""
 
     save_id = models.CharField(max_length=32, blank=True, editable=False)
 

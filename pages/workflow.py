@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pages.models import Section, Status, Topic, TopicLink
+from pages.models import Section, Status, Topic, TopicLink, one_save
 from pages.permissions import can_edit, can_publish
 
 # The fields a draft carries over to the published page (and back, when a draft is started).
@@ -225,7 +225,8 @@ def publish_due(now: datetime.datetime | None = None) -> list[Topic]:
     published = []
     for topic in Topic.objects.due_to_publish(now).select_related("published_by"):
         try:
-            published.append(publish(topic, topic.published_by, scheduled=True))
+            with one_save():  # the page and its sections: one version, as from the admin
+                published.append(publish(topic, topic.published_by, scheduled=True))
         except WorkflowError as error:
             logger.error(
                 "Scheduled page “%s” (id %s) was not published: %s", topic, topic.pk, error

@@ -18,6 +18,7 @@ from audit.models import AuditEvent
 from indicators.models import Area, Period, Value
 from pages.models import Section, Status, Team, Topic
 from pages.services import PUBLISHER, create_officer
+from pages.workflow import publish_due
 from tests.factories import IndicatorFactory, SectionFactory, TopicFactory
 from tests.pages.admin_forms import form_data, section_prefix
 
@@ -375,3 +376,38 @@ def test_an_officer_cannot_take_another_pages_figure_through_its_history_form(dr
     assert response.status_code == 403
     value.refresh_from_db()
     assert (value.indicator, value.value) == (theirs, Decimal("12.5"))
+
+
+def test_a_scheduled_publication_is_one_version_of_the_page(officer, publisher, team):
+    """Outside a request (the scheduler) the records of one publication share a save id, so
+    the page's Changes offer the whole publication, not a half-published page."""
+    page = TopicFactory(title="Smoking", slug="smoking", team=team)
+    SectionFactory(topic=page, heading="Prevalence", anchor="prevalence", body="First words.")
+    SectionFactory(topic=page, heading="Quitting", anchor="quitting", body="Quit words.")
+    officer.post(reverse("admin:pages_topic_workflow", args=[page.pk]), {"step": "edit"})
+    pending = Topic.objects.get(draft_of=page)
+    save(officer, pending, {}, prevalence="Second words.")
+    when = timezone.now() + datetime.timedelta(hours=1)
+    workflow_url = reverse("admin:pages_topic_workflow", args=[pending.pk])
+    publisher.post(workflow_url, {"step": "schedule", "publish_at": f"{when:%Y-%m-%dT%H:%M}"})
+    assert publish_due(now=when + datetime.timedelta(minutes=5)) == [page]
+
+    newest = publisher.get(changes_url(page)).context["changes"][0]
+    assert not newest.in_draft and newest.save_id
+    # The page, the draft it replaced, the two sections that gave way and the two that moved
+    # over: one entry.
+    assert len(newest.parts) == 6, newest.parts
+    assert "Page deleted in a draft: Published: this draft replaced the published page" in (
+        newest.parts
+    )
+    records = Section.history.filter(save_id=newest.save_id, topic_id=page.pk)
+    assert records.count() == 4
+
+
+def test_the_demo_pages_arrive_as_one_version(demo):
+    from pages.demo import content
+
+    page = Topic.objects.get(path=content.CHILD_PROTECTION)
+    ids = set(Section.history.filter(topic_id=page.pk).values_list("save_id", flat=True))
+    ids |= set(Topic.history.filter(id=page.pk).values_list("save_id", flat=True))
+    assert len(ids) == 1 and "" not in ids
