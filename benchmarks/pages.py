@@ -68,7 +68,7 @@ def generate(target: int) -> int:
     from django.db import connection, transaction
 
     from indicators.models import Area, Indicator, Period, Value
-    from pages.caching import bump_content_version
+    from core.caching import bump_content_version
 
     england = Area.objects.get(code="E92000001")
     regions = [Area.objects.get(code="E12000002")]

@@ -97,7 +97,7 @@ def apply_disclosure_control(indicator_ids: Iterable[int] | None = None) -> int:
         Value.objects.bulk_update(updates, ["withheld"], batch_size=2000)
         changed += len(updates)
     if changed:
-        from pages.caching import bump_content_version
+        from core.caching import bump_content_version
 
         bump_content_version()
     return changed

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from core.caching import cache_public_page
 from indicators import views
-from pages.caching import cache_public_page
 
 app_name = "indicators"
 

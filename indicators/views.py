@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_tables2 import SingleTableMixin
 
+from core import hooks
 from indicators.exports import FORMATS, check_format, values_download
 from indicators.figures import FigureBuilder
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
@@ -22,7 +23,6 @@ from indicators.tables import (
     FiguresTable,
     IndicatorValuesTable,
 )
-from pages.models import Section, Topic
 
 # Enough to walk up from a district to its country (district → county → region → country) in
 # the query that fetches the area, so that the parent chain costs no further queries.
@@ -78,20 +78,12 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
         return context
 
     def chart_context(self) -> dict[str, Any]:
-        """The trend for the area of a published page that shows this indicator (else the
-        country) beside its comparators: the same chart the topic page draws."""
+        """The trend for the area that `hooks.INDICATOR_HOME` names (that of a published page
+        showing this indicator), else the country, beside its comparators."""
         indicator = self.object
-        section = (
-            Section.objects.filter(indicator=indicator, topic__area__isnull=False)
-            .filter(topic__in=Topic.objects.published())
-            .select_related("topic__area__parent__parent__parent")
-            .prefetch_related("topic__comparators")
-            .first()
-        )
-        if section is not None:
-            area = section.topic.area
-            comparators = area.ancestors()
-            comparators += [a for a in section.topic.comparators.all() if a not in comparators]
+        home = hooks.first(hooks.INDICATOR_HOME, indicator)
+        if home is not None:
+            area, comparators = home
         else:
             area = Area.objects.filter(area_type="country").order_by("name").first()
             comparators = []

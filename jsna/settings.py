@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    # Our apps, lowest first: each imports only those listed before it (tests/test_architecture.py).
+    "core",
     "audit",
     "indicators",
     # pages is last: its post_migrate handler creates the officers' group once every other

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class PagesConfig(AppConfig):
@@ -21,34 +21,17 @@ class PagesConfig(AppConfig):
             mark_save, weak=False, dispatch_uid="pages_history_save_id"
         )
 
-        from pages.caching import bump_content_version
+        from core.caching import bump_on_change
 
         # Anything the public sees: a change to it makes every cached page out of date.
-        for model in (
-            "indicators.Area",
-            "indicators.Indicator",
-            "indicators.Period",
-            "indicators.Breakdown",
-            "indicators.Value",
-            "indicators.ComparatorGroup",
+        bump_on_change(
             "pages.Topic",
             "pages.Section",
             "pages.TopicLink",
             "pages.PageAuthor",
-        ):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    bump_content_version,
-                    sender=model,
-                    weak=False,
-                    dispatch_uid=f"content_version_{signal!r}_{model}",
-                )
-        m2m_changed.connect(
-            bump_content_version,
-            sender="pages.Topic_comparators",
-            weak=False,
-            dispatch_uid="content_version_topic_comparators",
+            m2m=("pages.Topic_comparators",),
         )
+        from pages import hooks  # noqa: F401 - registers what indicators asks of pages
 
 
 def mark_save(sender, history_instance, **kwargs) -> None:

@@ -32,6 +32,7 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core import hooks
 from indicators.admin import blank_template, uploads
 from indicators.admin.forms import (
     LEAVE_OUT,
@@ -65,19 +66,18 @@ def can_import(user: Any) -> bool:
 
 def can_undo_batch(user: Any, batch: ImportBatch) -> bool:
     """Officers undo their own imports; publishers and administrators anyone's."""
-    from pages.permissions import can_edit_any
-
-    return can_undo(user) and (batch.imported_by_id == user.pk or can_edit_any(user))
+    return can_undo(user) and (batch.imported_by_id == user.pk or import_scope(user).undoes_any)
 
 
 def allowed_indicators(user: Any) -> set[int] | None:
-    """The indicators an officer may import figures for (those on the pages they look after);
-    None, meaning all, for publishers and administrators."""
-    from pages.permissions import can_edit_any, importable_indicator_ids
+    """The indicators the user may import figures for (for an officer, those on the pages they
+    look after: `core.hooks.IMPORT_SCOPE`); None, meaning all."""
+    ids = import_scope(user).indicator_ids
+    return None if ids is None else set(ids)
 
-    if can_edit_any(user):
-        return None
-    return importable_indicator_ids(user)
+
+def import_scope(user: Any) -> hooks.ImportScope:
+    return hooks.first(hooks.IMPORT_SCOPE, user, default=hooks.ImportScope())
 
 
 def can_undo(user: Any) -> bool:

@@ -47,6 +47,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.log import record
 from audit.models import AuditEvent
+from core.caching import bump_content_version
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.formats import Format, SourceFigure, SourceRow, detect_format
 from indicators.importing.reading import FileRejected, Source, Table, open_table
@@ -92,7 +93,6 @@ from indicators.models import (
     Value,
     ValueStatus,
 )
-from pages.caching import bump_content_version
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Value
-from pages.caching import current_version
+from core.caching import current_version
 from pages.models import Section
 
 pytestmark = pytest.mark.django_db

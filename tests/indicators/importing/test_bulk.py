@@ -18,7 +18,7 @@ from indicators.importing import import_values, services, undo_import
 from indicators.importing.services import _Rules
 from indicators.importing.writing import DATA_FIELDS, ValueWriter
 from indicators.models import Area, ImportBatch, ImportChange, Indicator, Value
-from pages.caching import current_version
+from core.caching import current_version
 from tests.factories import IndicatorFactory, PeriodFactory, ValueFactory
 
 pytestmark = pytest.mark.django_db

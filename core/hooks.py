@@ -1,0 +1,80 @@
+"""Hooks: how a lower app asks a question that only a higher app can answer, without
+importing it (the way Wagtail's `hooks.register` lets apps extend the admin).
+
+A higher app registers a function under a hook's name, in a module its `AppConfig.ready()`
+imports (`pages/hooks.py`); the lower app calls `first(name, ...)` and uses the default
+documented below when nothing is registered. So `indicators` works alone, and `pages`
+narrows it.
+
+The hooks, with what their functions take and return:
+
+``IMPORT_SCOPE``: ``(user) -> ImportScope``
+    Which indicators the user may import figures for, and whether they may undo anyone's
+    import. Default: every indicator, and only their own imports.
+
+``INDICATOR_HOME``: ``(indicator) -> tuple[Area, list[Area]] | None``
+    The area (and its comparators) whose trend the indicator's own page charts, e.g. the area
+    of a published topic page that shows it. Default: None (the page charts the country).
+
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+IMPORT_SCOPE = "import_scope"
+INDICATOR_HOME = "indicator_home"
+
+NAMES = frozenset({IMPORT_SCOPE, INDICATOR_HOME})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_registry: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+
+
+def _every() -> None:
+    return None
+
+
+@dataclass
+class ImportScope:
+    """What a user may import. `indicator_ids` (None: every indicator) is read from
+    `load_indicator_ids` when first asked for, so asking only `undoes_any` costs no query."""
+
+    undoes_any: bool = False
+    load_indicator_ids: Callable[[], Iterable[int] | None] = field(default=_every, repr=False)
+
+    @cached_property
+    def indicator_ids(self) -> frozenset[int] | None:
+        ids = self.load_indicator_ids()
+        return None if ids is None else frozenset(ids)
+
+
+def register(name: str) -> Callable[[F], F]:
+    """Decorator: `@hooks.register(hooks.IMPORT_SCOPE)` over a function."""
+    if name not in NAMES:
+        raise ValueError(f"No hook is called {name!r}; the hooks are {sorted(NAMES)}.")
+
+    def decorator(function: F) -> F:
+        if function not in _registry[name]:
+            _registry[name].append(function)
+        return function
+
+    return decorator
+
+
+def get(name: str) -> list[Callable[..., Any]]:
+    """The functions registered under the name, in the order they were registered."""
+    return list(_registry.get(name, ()))
+
+
+def first(name: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:
+    """The answer of the first function registered under the name, or the default."""
+    functions = get(name)
+    if not functions:
+        return default
+    return functions[0](*args, **kwargs)

@@ -1,0 +1,38 @@
+"""What `pages` tells the lower apps through `core.hooks` (imported by `PagesConfig.ready`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import hooks
+from indicators.models import Area, Indicator
+from pages.models import Section, Topic
+from pages.permissions import AnyUser, can_edit_any, importable_indicator_ids
+
+
+@hooks.register(hooks.IMPORT_SCOPE)
+def import_scope(user: AnyUser) -> hooks.ImportScope:
+    """Publishers and administrators import for every indicator and undo anyone's import;
+    officers import for the indicators on the pages they look after, and undo their own."""
+    if can_edit_any(user):
+        return hooks.ImportScope(undoes_any=True)
+    return hooks.ImportScope(load_indicator_ids=lambda: importable_indicator_ids(user))
+
+
+@hooks.register(hooks.INDICATOR_HOME)
+def indicator_home(indicator: Indicator) -> tuple[Area, list[Area]] | None:
+    """The area of the first published page that shows the indicator, with the comparators
+    that page names: the indicator's page then draws the same trend as the topic page."""
+    section: Any = (
+        Section.objects.filter(indicator=indicator, topic__area__isnull=False)
+        .filter(topic__in=Topic.objects.published())
+        .select_related("topic__area__parent__parent__parent")
+        .prefetch_related("topic__comparators")
+        .first()
+    )
+    if section is None:
+        return None
+    area = section.topic.area
+    comparators = area.ancestors()
+    comparators += [a for a in section.topic.comparators.all() if a not in comparators]
+    return area, comparators
