@@ -67,8 +67,8 @@ def generate(target: int) -> int:
 
     from django.db import connection, transaction
 
-    from indicators.models import Area, Indicator, Period, Value
     from core.caching import bump_content_version
+    from indicators.models import Area, Indicator, Period, Value
 
     england = Area.objects.get(code="E92000001")
     regions = [Area.objects.get(code="E12000002")]

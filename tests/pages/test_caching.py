@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import Value
 from core.caching import current_version
+from indicators.models import Value
 from pages.models import Section
 
 pytestmark = pytest.mark.django_db

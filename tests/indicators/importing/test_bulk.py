@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from core.caching import current_version
 from indicators.importing import import_values, services, undo_import
 from indicators.importing.services import _Rules
 from indicators.importing.writing import DATA_FIELDS, ValueWriter
 from indicators.models import Area, ImportBatch, ImportChange, Indicator, Value
-from core.caching import current_version
 from tests.factories import IndicatorFactory, PeriodFactory, ValueFactory
 
 pytestmark = pytest.mark.django_db
