@@ -17,12 +17,15 @@ from django.db import transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from pages.models import Section, Status, Topic, TopicLink
+from pages.models import Section, Topic, TopicLink
+from pages.permissions import AnyUser
 from pages.workflow import (
     CONTENT_FIELDS,
     WorkflowError,
     _audit,
     _reason,
+    _require,
+    can_revert,
     check_publishable,
     copy_content,
     copy_parts,
@@ -266,14 +269,13 @@ def diff(old: Snapshot, new: Snapshot) -> list[Difference]:
 
 
 @transaction.atomic
-def revert(topic: Topic, at: datetime.datetime, user) -> Topic:
+def revert(topic: Topic, at: datetime.datetime, user: AnyUser) -> Topic:
     """Put the page's content back as it was at `at`. A published page gets a draft with that
     content (the public page is unchanged until the draft is published); a draft is changed
     in place. Returns the topic that now holds the content."""
-    if topic.status == Status.ARCHIVED:
-        raise WorkflowError("Bring the page back from the archive before reverting it.")
+    _require(can_revert(user, topic))
     old = snapshot(topic, at)
-    target = start_draft(topic, user)  # checks the user may edit; a draft is itself
+    target = start_draft(topic, user)  # a published page's draft; any other page is itself
     # Who looks after the page is not content: a revert neither gives the page back to whoever
     # looked after it then nor takes it from those who do now (officers may not change it).
     keepers = target.owner_id, target.team_id

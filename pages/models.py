@@ -238,6 +238,8 @@ class Topic(models.Model):
 
     objects = TopicQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["edit_version"], bases=[SaveGroup])
+    # Why the next save is made, set by the workflow and written into the history record.
+    _change_reason: str
 
     class Meta:
         ordering = ["path"]
@@ -311,7 +313,7 @@ class Topic(models.Model):
     @property
     def public_topic(self) -> Topic:
         """The page at this topic's address: itself, or the published page it is a draft of."""
-        return self.draft_of if self.draft_of_id else self
+        return self.draft_of or self
 
     @property
     def keyword_list(self) -> list[str]:
@@ -387,22 +389,9 @@ class Section(models.Model):
 
     def check_references(self) -> None:
         """Every live figure reference in the body must name things the site has."""
-        from pages.references import ReferenceError, Resolver, find
+        from pages import references
 
-        try:
-            references = find(self.body)
-        except ReferenceError as error:
-            raise ValidationError({"body": str(error)}) from error
-        if not references:
-            return
-        area = self.topic.area if self.topic_id else None
-        resolver = Resolver.for_references(references, area)
-        problems = []
-        for reference in references:
-            try:
-                resolver.check(reference)
-            except ReferenceError as error:
-                problems.append(f"{{{{{reference.text}}}}}: {error}")
+        problems = references.problems(self.body, self.topic.area if self.topic_id else None)
         if problems:
             raise ValidationError({"body": problems})
 

@@ -1,5 +1,7 @@
-"""Who may do what with a topic. One place for every rule, used by the admin, the public
-views and the import screens alike.
+"""Who may do what with a topic: who looks after it, who may edit, publish or manage users.
+One place for these rules, used by the admin, the public views and the import screens alike.
+What a user may do to a topic in its present state (send it for review, publish it, …) is
+decided by the workflow's rules, `pages.workflow.can_<step>`, which build on these.
 
 - An Officer edits the topics they own, or whose team they are in, and imports data for the
   indicators shown on those topics.
@@ -56,7 +58,8 @@ def can_edit_any(user: AnyUser) -> bool:
     return _staff(user) and user.has_perm("pages.edit_any_topic")
 
 
-def can_publish(user: AnyUser) -> bool:
+def is_publisher(user: AnyUser) -> bool:
+    """Reviews, publishes, schedules and archives any topic (a Publisher or an Administrator)."""
     return _staff(user) and user.has_perm("pages.publish_topic")
 
 
@@ -70,11 +73,7 @@ def can_edit(user: AnyUser, topic: Topic) -> bool:
 
 def can_view_draft(user: AnyUser, topic: Topic) -> bool:
     """May see an unpublished topic, or the pending draft of a published one."""
-    return can_edit(user, topic) or can_publish(user)
-
-
-def can_revert(user: AnyUser, topic: Topic) -> bool:
-    return can_edit(user, topic)
+    return can_edit(user, topic) or is_publisher(user)
 
 
 def can_manage_users(user: AnyUser) -> bool:

@@ -87,6 +87,26 @@ def find(markdown: str) -> list[Reference]:
     return [parse(m.group(1)) for m in REFERENCE.finditer(markdown or "")]
 
 
+def problems(body: str, area: Area | None, *, resolver: Resolver | None = None) -> list[str]:
+    """What is wrong with the references in a narrative, in words for the officer who wrote
+    it, for a page about `area`: the first that cannot be read, or else each that names
+    something the site does not have. Empty when every one is good. `resolver`, if the caller
+    has one made for these references, is used instead of making another."""
+    try:
+        references = find(body)
+    except ReferenceError as error:
+        return [str(error)]
+    if resolver is None:
+        resolver = Resolver.for_references(references, area)
+    found = []
+    for reference in references:
+        try:
+            resolver.check(reference)
+        except ReferenceError as error:
+            found.append(f"{{{{{reference.text}}}}}: {error}")
+    return found
+
+
 @dataclass
 class Resolver:
     """Everything the references of one page need, fetched in a constant number of queries."""
@@ -246,7 +266,7 @@ class Resolver:
     def _text(self, reference: Reference) -> str | None:
         area = self.area_for(reference)
         value = self.value(reference, area)
-        if value is None:
+        if area is None or value is None:
             return None
         if reference.kind == "value":
             show = reference.option("show", "value")
@@ -277,7 +297,7 @@ class Resolver:
                 (v for v in self.series(reference, other_area) if v.period_id == value.period_id),
                 None,
             )
-            if other is None or value.value is None or other.value is None:
+            if other_area is None or other is None or value.value is None or other.value is None:
                 return None
             result = compare(value, other)
             phrase = {"higher": "higher than", "lower": "lower than", "same": "the same as"}[

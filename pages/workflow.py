@@ -4,19 +4,25 @@ A new topic starts as a draft. A published topic is never edited in place: `star
 copies it (fields, comparators, sections, links) into a draft that points to it with
 `draft_of`, the public keeps seeing the published page, and `publish` copies the draft back
 onto the published page (same address, same children) and deletes the draft. Every step is
-recorded in the topic's history (django-simple-history, with a reason) and in the audit log."""
+recorded in the topic's history (django-simple-history, with a reason) and in the audit log.
+
+Each step has one rule, `can_<step>(user, topic)`, which says whether the user may take it now
+and, if not, why: the step refuses by it, and the admin offers the step's button by it."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from pages.models import Section, Status, Topic, TopicLink, one_save
-from pages.permissions import can_edit, can_publish
+from pages.permissions import AnyUser, can_edit, is_publisher
 
 # The fields a draft carries over to the published page (and back, when a draft is started).
 CONTENT_FIELDS = (
@@ -42,6 +48,9 @@ SECTION_FIELDS = (
     "sort_order",
 )
 LINK_FIELDS = ("title", "description", "file", "url", "sort_order")
+# The states in which a topic's content is changed as it is (a published page, through a draft).
+EDITABLE = (Status.DRAFT, Status.REVIEW)
+NOT_YOURS = "You may not edit this page."
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +59,163 @@ class WorkflowError(Exception):
     """A step that the topic's state or the user's role does not allow; the message says why."""
 
 
-def _audit(action: str, user, topic: Topic, detail: str = "") -> None:
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a user may take a step now and, if not, why, in words for them; true or false
+    as the answer is. A refusal is `forbidden` when it is for who the user is, whatever state
+    the page is in."""
+
+    allowed: bool
+    reason: str = ""
+    forbidden: bool = False
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Verdict(True)
+
+
+def _refused(reason: str) -> Verdict:
+    return Verdict(False, reason)
+
+
+def _forbidden(reason: str) -> Verdict:
+    return Verdict(False, reason, forbidden=True)
+
+
+def _require(verdict: Verdict) -> None:
+    if not verdict:
+        raise WorkflowError(verdict.reason)
+
+
+def _first_refusal(*checks: tuple[bool, Verdict]) -> Verdict:
+    """The verdict of a rule made of checks, in order: the refusal of the first that fails."""
+    return next((refusal for passed, refusal in checks if not passed), ALLOWED)
+
+
+# --- The rules: who may take each step, and when ------------------------------------------
+
+
+def can_start_draft(user: AnyUser, topic: Topic) -> Verdict:
+    """May start a draft of a published page, or go on with the one it has: whoever may edit
+    it. A page that is not published is not copied but edited as it is, and a draft of a
+    published page is the draft: `start_draft` gives either back as it is."""
+    return _first_refusal(
+        (not topic.draft_of_id, _refused("This is the draft of the published page.")),
+        (can_edit(user, topic), _forbidden(NOT_YOURS)),
+        (
+            topic.status == Status.PUBLISHED,
+            _refused("Only a published page is changed through a draft."),
+        ),
+    )
+
+
+def can_submit_for_review(user: AnyUser, topic: Topic) -> Verdict:
+    return _first_refusal(
+        (can_edit(user, topic), _forbidden(NOT_YOURS)),
+        (
+            topic.status == Status.DRAFT,
+            _refused(
+                "Only a draft can be sent for review; this page is "
+                f"{topic.get_status_display().lower()}."
+            ),
+        ),
+    )
+
+
+def can_return_to_draft(user: AnyUser, topic: Topic) -> Verdict:
+    return _first_refusal(
+        (
+            is_publisher(user),
+            _forbidden("Only a publisher can return a page in review to its author."),
+        ),
+        (
+            topic.status == Status.REVIEW,
+            _refused("Only a page in review can be returned to draft."),
+        ),
+    )
+
+
+def can_publish(user: AnyUser | None, topic: Topic, *, scheduled: bool = False) -> Verdict:
+    """May publish a draft or a page in review now. A scheduled publication was approved by a
+    publisher when it was scheduled, and is not asked again whose it is."""
+    published = topic.draft_of
+    return _first_refusal(
+        (
+            scheduled or (user is not None and is_publisher(user)),
+            _forbidden("Only a publisher can publish a page."),
+        ),
+        (
+            topic.status in EDITABLE,
+            _refused(
+                f"This page is {topic.get_status_display().lower()}: only a draft or a page "
+                "in review can be published."
+            ),
+        ),
+        (
+            published is None or published.status != Status.ARCHIVED,
+            _refused(
+                "The published page this draft changes has been archived: bring it back "
+                "before publishing the draft."
+            ),
+        ),
+    )
+
+
+def can_schedule(user: AnyUser, topic: Topic) -> Verdict:
+    """May schedule the topic's publication, or cancel the schedule."""
+    return _first_refusal(
+        (is_publisher(user), _forbidden("Only a publisher can schedule a page.")),
+        (
+            topic.status in EDITABLE,
+            _refused("Only a draft or a page in review can be scheduled."),
+        ),
+    )
+
+
+def can_archive(user: AnyUser, topic: Topic) -> Verdict:
+    return _first_refusal(
+        (is_publisher(user), _forbidden("Only a publisher can archive a page.")),
+        (
+            topic.status == Status.PUBLISHED and not topic.draft_of_id,
+            _refused("Only a published page can be archived."),
+        ),
+    )
+
+
+def can_unarchive(user: AnyUser, topic: Topic) -> Verdict:
+    return _first_refusal(
+        (is_publisher(user), _forbidden("Only a publisher can bring back an archived page.")),
+        (topic.status == Status.ARCHIVED, _refused("This page is not archived.")),
+    )
+
+
+def can_discard(user: AnyUser, topic: Topic) -> Verdict:
+    return _first_refusal(
+        (
+            bool(topic.draft_of_id),
+            _refused("Only a draft of a published page can be discarded."),
+        ),
+        (can_edit(user, topic), _forbidden(NOT_YOURS)),
+    )
+
+
+def can_revert(user: AnyUser, topic: Topic) -> Verdict:
+    """May put the page back as it was at an earlier moment (a published page, in a draft)."""
+    return _first_refusal(
+        (can_edit(user, topic), _forbidden(NOT_YOURS)),
+        (
+            topic.status != Status.ARCHIVED,
+            _refused("Bring the page back from the archive before reverting it."),
+        ),
+    )
+
+
+# --- The steps ------------------------------------------------------------------------------
+
+
+def _audit(action: str, user: AnyUser | None, topic: Topic, detail: str = "") -> None:
     from audit.log import record
 
     record(action, user=user, target=topic, detail=detail)  # it keeps only a saved user
@@ -61,14 +226,13 @@ def _reason(topic: Topic, reason: str) -> None:
 
 
 @transaction.atomic
-def start_draft(topic: Topic, user) -> Topic:
+def start_draft(topic: Topic, user: AnyUser) -> Topic:
     """The pending draft of a published page, made now if there is none; any other page is
     edited as it is."""
-    if topic.draft_of_id:
-        return topic
-    if not can_edit(user, topic):
-        raise WorkflowError("You may not edit this page.")
-    if topic.status != Status.PUBLISHED:
+    verdict = can_start_draft(user, topic)
+    if not verdict:
+        if verdict.forbidden:
+            raise WorkflowError(verdict.reason)
         return topic  # a draft or a page in review is edited as it is
     # Two officers choosing "Edit as a draft" at once get the same draft, not an error.
     Topic.objects.select_for_update().filter(pk=topic.pk).first()
@@ -86,12 +250,13 @@ def start_draft(topic: Topic, user) -> Topic:
 
 def copy_content(source: Topic, target: Topic) -> None:
     """Copy the content fields (a relation by its id, without loading it)."""
+    attnames = {field.name: field.attname for field in Topic._meta.concrete_fields}
     for field in CONTENT_FIELDS:
-        name = Topic._meta.get_field(field).attname
+        name = attnames[field]
         setattr(target, name, getattr(source, name))
 
 
-def copy_parts(sections, links, target: Topic) -> None:
+def copy_parts(sections: Iterable[Section], links: Iterable[TopicLink], target: Topic) -> None:
     """Give `target` copies of these sections and links (of another page, or of a page as
     it once was)."""
     for section in sections:
@@ -101,14 +266,8 @@ def copy_parts(sections, links, target: Topic) -> None:
 
 
 @transaction.atomic
-def submit_for_review(topic: Topic, user) -> Topic:
-    if not can_edit(user, topic):
-        raise WorkflowError("You may not edit this page.")
-    if topic.status != Status.DRAFT:
-        raise WorkflowError(
-            "Only a draft can be sent for review; this page is "
-            f"{topic.get_status_display().lower()}."
-        )
+def submit_for_review(topic: Topic, user: AnyUser) -> Topic:
+    _require(can_submit_for_review(user, topic))
     topic.status = Status.REVIEW
     _reason(topic, "Sent for review")
     topic.save()
@@ -116,11 +275,8 @@ def submit_for_review(topic: Topic, user) -> Topic:
 
 
 @transaction.atomic
-def return_to_draft(topic: Topic, user, note: str = "") -> Topic:
-    if not can_publish(user):
-        raise WorkflowError("Only a publisher can return a page in review to its author.")
-    if topic.status != Status.REVIEW:
-        raise WorkflowError("Only a page in review can be returned to draft.")
+def return_to_draft(topic: Topic, user: AnyUser, note: str = "") -> Topic:
+    _require(can_return_to_draft(user, topic))
     topic.status = Status.DRAFT
     topic.publish_at = None
     _reason(topic, f"Returned to draft{': ' + note if note else ''}")
@@ -129,24 +285,17 @@ def return_to_draft(topic: Topic, user, note: str = "") -> Topic:
 
 
 @transaction.atomic
-def publish(topic: Topic, user, *, scheduled: bool = False) -> Topic:
+def publish(topic: Topic, user: AnyUser | None, *, scheduled: bool = False) -> Topic:
     """Publish a draft or a page in review; returns the published page. A draft of a
     published page replaces that page's content and is then deleted."""
-    if not scheduled and not can_publish(user):
-        raise WorkflowError("Only a publisher can publish a page.")
-    if topic.status not in (Status.DRAFT, Status.REVIEW):
-        raise WorkflowError(
-            f"This page is {topic.get_status_display().lower()}: only a draft or a page in "
-            "review can be published."
-        )
-    now = timezone.now()
     if topic.draft_of_id:
-        target = Topic.objects.select_for_update().get(pk=topic.draft_of_id)
-        if target.status == Status.ARCHIVED:
-            raise WorkflowError(
-                "The published page this draft changes has been archived: bring it back "
-                "before publishing the draft."
-            )
+        # The page the draft changes as it is now, held until this is done: it may have been
+        # archived since the draft was loaded, and may not be archived while it is published.
+        topic.draft_of = Topic.objects.select_for_update().get(pk=topic.draft_of_id)
+    _require(can_publish(user, topic, scheduled=scheduled))
+    now = timezone.now()
+    target = topic.public_topic
+    if target is not topic:
         copy_content(topic, target)
         check_publishable(target)
         target.comparators.set(topic.comparators.all())
@@ -165,19 +314,23 @@ def publish(topic: Topic, user, *, scheduled: bool = False) -> Topic:
         _reason(draft, "Published: this draft replaced the published page")
         draft.delete()
     else:
-        target = topic
         check_publishable(target)
     target.status = Status.PUBLISHED
     target.publish_at = None
     target.last_published_at = now
     if target.first_published_at is None:
         target.first_published_at = now
-    target.published_by = user if user and user.is_authenticated else None
+    target.published_by = _saved(user)
     how = "as scheduled" if scheduled else f"by {user}"
     _reason(target, f"Published {how}")
     target.save()
     _audit("publish", user, target, "As scheduled." if scheduled else "")
     return target
+
+
+def _saved(user: AnyUser | None) -> User | None:
+    """The user to name on the page as who published it: nobody, for an anonymous one."""
+    return user if isinstance(user, User) and user.is_authenticated else None
 
 
 def validate_as_published(topic: Topic) -> None:
@@ -201,17 +354,14 @@ def check_publishable(topic: Topic) -> None:
 
 
 @transaction.atomic
-def schedule(topic: Topic, user, when: datetime.datetime | None) -> Topic:
+def schedule(topic: Topic, user: AnyUser, when: datetime.datetime | None) -> Topic:
     """Publish automatically at `when` (or cancel the schedule with None); the
     `publish_scheduled` command, run every few minutes, does it."""
-    if not can_publish(user):
-        raise WorkflowError("Only a publisher can schedule a page.")
-    if topic.status not in (Status.DRAFT, Status.REVIEW):
-        raise WorkflowError("Only a draft or a page in review can be scheduled.")
+    _require(can_schedule(user, topic))
     if when is not None and when <= timezone.now():
         raise WorkflowError("Choose a date and time in the future, or publish now.")
     topic.publish_at = when
-    topic.published_by = user if when else None  # who approved it: the publication is theirs
+    topic.published_by = _saved(user) if when else None  # who approved it: it is theirs
     _reason(topic, f"Scheduled for {when:%d %b %Y %H:%M}" if when else "Schedule cancelled")
     topic.save()
     _audit("schedule", user, topic, f"{when:%Y-%m-%d %H:%M %Z}" if when else "Cancelled.")
@@ -235,11 +385,8 @@ def publish_due(now: datetime.datetime | None = None) -> list[Topic]:
 
 
 @transaction.atomic
-def archive(topic: Topic, user) -> Topic:
-    if not can_publish(user):
-        raise WorkflowError("Only a publisher can archive a page.")
-    if topic.status != Status.PUBLISHED or topic.draft_of_id:
-        raise WorkflowError("Only a published page can be archived.")
+def archive(topic: Topic, user: AnyUser) -> Topic:
+    _require(can_archive(user, topic))
     topic.status = Status.ARCHIVED
     _reason(topic, "Archived")
     topic.save()
@@ -248,11 +395,8 @@ def archive(topic: Topic, user) -> Topic:
 
 
 @transaction.atomic
-def unarchive(topic: Topic, user) -> Topic:
-    if not can_publish(user):
-        raise WorkflowError("Only a publisher can bring back an archived page.")
-    if topic.status != Status.ARCHIVED:
-        raise WorkflowError("This page is not archived.")
+def unarchive(topic: Topic, user: AnyUser) -> Topic:
+    _require(can_unarchive(user, topic))
     topic.status = Status.DRAFT
     _reason(topic, "Brought back from the archive as a draft")
     topic.save()
@@ -260,13 +404,10 @@ def unarchive(topic: Topic, user) -> Topic:
 
 
 @transaction.atomic
-def discard(topic: Topic, user) -> Topic:
+def discard(topic: Topic, user: AnyUser) -> Topic:
     """Throw away the draft of a published page (its history stays); returns the page."""
-    if not topic.draft_of_id:
-        raise WorkflowError("Only a draft of a published page can be discarded.")
-    if not can_edit(user, topic):
-        raise WorkflowError("You may not edit this page.")
-    page = topic.draft_of
+    _require(can_discard(user, topic))
+    page = topic.public_topic
     _reason(topic, "Draft discarded")
     topic.delete()
     return page
