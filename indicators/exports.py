@@ -25,6 +25,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core import formatting
 from indicators.models import Area, Indicator, Period, Value
 
 COLUMNS = (
@@ -71,22 +72,6 @@ def neutralise_formula(text: str) -> str:
     return text
 
 
-def rounded(number: Decimal | None, indicator: Indicator) -> Decimal | None:
-    """The stored figure to the indicator's decimal places, as shown on the site."""
-    if number is None:
-        return None
-    return number.quantize(Decimal(1).scaleb(-indicator.decimal_places))
-
-
-def trimmed(number: Decimal | None) -> Decimal | None:
-    """A count or denominator without the storage's trailing zeros: 878, not 878.000000."""
-    if number is None:
-        return None
-    if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
-    return number.normalize()
-
-
 def value_row(value: Value) -> tuple:
     """One row of a download, in the order of `COLUMNS`."""
     indicator, area, period, breakdown = value.indicator, value.area, value.period, value.breakdown
@@ -101,12 +86,12 @@ def value_row(value: Value) -> tuple:
         period.get_kind_display(),
         breakdown.get_dimension_display() if breakdown else "",
         breakdown.label if breakdown else "",
-        rounded(value.value, indicator),
-        value.get_status_display(),
-        trimmed(value.count),
-        trimmed(value.denominator),
-        rounded(value.lower_ci, indicator),
-        rounded(value.upper_ci, indicator),
+        formatting.rounded(indicator, value.value),
+        formatting.status_label(value.status),
+        formatting.trimmed(value.count),
+        formatting.trimmed(value.denominator),
+        formatting.rounded(indicator, value.lower_ci),
+        formatting.rounded(indicator, value.upper_ci),
         value.note,
         "yes" if value.is_illustrative else "no",
         indicator.source,

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from core import formatting
 from indicators import stats
 from indicators.models import Area, Indicator, Period, Polarity, Unit, Value
 
@@ -35,6 +36,13 @@ class Comparison:
         if self.significance == "similar":
             return "similar (no significant difference)"
         return "not tested for significance"
+
+    @property
+    def figure(self) -> str:
+        """The comparator's figure as the list of comparisons shows it, with the sign of a
+        percentage but no other unit: “520.7”, “26.4%”."""
+        value = self.value
+        return formatting.table_figure(value.indicator, value.value, value.status)
 
     @property
     def area_phrase(self) -> str:
@@ -80,26 +88,17 @@ def _number(value: Value) -> float | None:
     return float(value.value) if value.value is not None else None
 
 
-def _noun(indicator: Indicator) -> str:
-    return {Unit.PERCENTAGE: "percentage", Unit.RATE: "rate", Unit.COUNT: "number"}.get(
-        indicator.unit, "value"
-    )
-
-
 def figure_text(value: Value, *, in_brackets: bool = False) -> str:
-    """A figure as written in a sentence: “638.6”, “27.6%”, “73.3 per 10,000”, with a note
-    when it is illustrative (“, illustrative” inside brackets, “ (illustrative)” outside)."""
-    indicator = value.indicator
-    if value.value is None:
-        return value.get_status_display().lower()
-    text = indicator.format_value(value.value)
-    if indicator.unit == Unit.PERCENTAGE:
-        text += "%"
-    elif indicator.unit == Unit.RATE:
-        text += f" per {indicator.multiplier:,}"
-    if value.is_illustrative:
-        text += ", illustrative" if in_brackets else " (illustrative)"
-    return text
+    """A value as written in a sentence: “638.6”, “27.6%”, “73.3 per 10,000”, with a note
+    when it is illustrative (“, illustrative” inside brackets, “ (illustrative)” outside);
+    see `core.formatting.figure_text`."""
+    return formatting.figure_text(
+        value.indicator,
+        value.value,
+        value.status,
+        illustrative=value.is_illustrative,
+        in_brackets=in_brackets,
+    )
 
 
 def when(period: Period, *, start: bool = False) -> str:
@@ -305,7 +304,8 @@ class FigureBuilder:
             top, bottom = with_values[0], with_values[-1]
             figures.statement = (
                 f"{when(period, start=True)}, {top.area.display_name} had the highest "
-                f"{_noun(indicator)} of the {len(ranked)} districts, {figure_text(top)}, and "
+                f"{formatting.unit_noun(indicator.unit)} of the {len(ranked)} districts, "
+                f"{figure_text(top)}, and "
                 f"{bottom.area.display_name} the lowest, {figure_text(bottom)}."
             )
             if parent_value is not None:
@@ -374,7 +374,7 @@ class FigureBuilder:
         figures.latest, figures.period = latest, latest.period
         indicator = latest.indicator
         sentence = (
-            f"{when(latest.period, start=True)} the {_noun(indicator)} for "
+            f"{when(latest.period, start=True)} the {formatting.unit_noun(indicator.unit)} for "
             f"{self.area.display_name} was {figure_text(latest)}"
         )
         if len(mine) >= 2:

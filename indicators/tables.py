@@ -11,6 +11,7 @@ from django.db.models import Case, F, QuerySet, When
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core import formatting
 from indicators.figures import SectionFigures, TableRow
 from indicators.models import Area, Breakdown, Indicator, Period, Value
 
@@ -27,13 +28,6 @@ def value_cell(value: Value | None) -> SafeString | str:
     if value.is_illustrative:
         return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
     return text
-
-
-def plain_number(number: Decimal) -> str:
-    """A count or denominator without the storage's trailing zeros, e.g. 1,234 or 12.5."""
-    if number == number.to_integral_value():
-        return f"{number:,.0f}"
-    return f"{number.normalize():,f}"
 
 
 class BoundedPaginator(Paginator):
@@ -145,16 +139,16 @@ class IndicatorValuesTable(JsnaTable):
         return value_cell(record)
 
     def render_count(self, value: Decimal) -> str:
-        return plain_number(value)
+        return formatting.count_text(value)
 
     def render_denominator(self, value: Decimal) -> str:
-        return plain_number(value)
+        return formatting.count_text(value)
 
     def render_lower_ci(self, value: Decimal, record: Value) -> str:
-        return record.indicator.format_value(value)
+        return formatting.figure_number(record.indicator, value)
 
     def render_upper_ci(self, value: Decimal, record: Value) -> str:
-        return record.indicator.format_value(value)
+        return formatting.figure_number(record.indicator, value)
 
 
 class ComparisonColumn(tables.Column):
@@ -229,9 +223,7 @@ def figure_cell(value: Value | None) -> str:
     """A figure in the table beside a chart: with “%” for percentages and any note."""
     if value is None:
         return NO_FIGURE
-    text = value.display
-    if value.value is not None and value.indicator.unit == "percentage":
-        text += "%"
+    text = formatting.table_figure(value.indicator, value.value, value.status)
     if value.is_illustrative:
         return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
     if value.note:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from indicators.figures import figure_text
+from core import formatting
 from indicators.models import Unit, Value
 from pages.models import Section
 from pages.references import REFERENCE
@@ -116,7 +116,8 @@ def convert(section: Section, text: str, reference: str) -> bool:
     if not candidates or candidates[0].suggestion != reference:
         return False
     typed = candidates[0]
-    rendered = figure_text(typed.matches[0]).removesuffix(" (illustrative)")
+    match = typed.matches[0]
+    rendered = formatting.with_unit(match.indicator, match.value)
     rest = rendered[len(typed.text) :] if rendered.startswith(typed.text) else ""
     end = typed.end + (len(rest) if rest and section.body[typed.end :].startswith(rest) else 0)
     section.body = section.body[: typed.start] + reference + section.body[end:]

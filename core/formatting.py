@@ -1,0 +1,204 @@
+"""How the site writes a figure: to the indicator's decimal places, with thousands separators
+and its unit (“27.6%”, “73.3 per 10,000”, “1,234”), or the words of its status when there is
+no figure (“suppressed (small numbers)”, “not available”), with a note when it is
+illustrative. Pages, tables, downloads and the admin write figures through these functions,
+so that a figure reads the same wherever it is shown.
+
+The functions take plain values, and the indicator as anything with the few attributes they
+read (`FigureUnit`, `LabelledUnit`): `indicators.models.Indicator` is one, but this module
+does not import it, so that every app may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Final, Protocol
+
+# The units that change how a figure is written (the values of `indicators.models.Unit`).
+COUNT: Final = "count"
+PERCENTAGE: Final = "percentage"
+RATE: Final = "rate"
+
+#: What each status of a figure is called; `indicators.models.ValueStatus` takes its labels
+#: from here, so that a status reads the same in the admin's choices and on the pages.
+STATUS_LABELS: Final[Mapping[str, str]] = {
+    "available": "Available",
+    "suppressed": "Suppressed (small numbers)",
+    "not_available": "Not available",
+    "not_applicable": "Not applicable",
+}
+
+#: The note a figure withheld by disclosure control carries where the public sees it.
+WITHHELD_NOTE: Final = "c: withheld to protect confidentiality"
+
+
+class FigureUnit(Protocol):
+    """What writing a figure needs to know of its indicator."""
+
+    @property
+    def unit(self) -> str:
+        """One of the units: "count", "percentage", "rate", "ratio" or "mean"."""
+        ...
+
+    @property
+    def multiplier(self) -> int:
+        """For a rate, the population it is per: 1,000, 10,000 or 100,000."""
+        ...
+
+    @property
+    def decimal_places(self) -> int: ...
+
+
+class LabelledUnit(FigureUnit, Protocol):
+    """What naming an indicator's unit in words needs besides."""
+
+    @property
+    def population(self) -> str:
+        """For a rate, who it is per, e.g. “population aged under 18”."""
+        ...
+
+    def get_unit_display(self) -> str:
+        """The unit's name, e.g. “Mean or score”."""
+        ...
+
+
+# --- Numbers ------------------------------------------------------------------------------
+
+
+def number_text(number: Decimal, places: int) -> str:
+    """A number to `places` decimal places with thousands separators: 1,234.0 or 27.6."""
+    return f"{number:,.{places}f}"
+
+
+def figure_number(indicator: FigureUnit, number: Decimal | None) -> str:
+    """A value or a confidence limit to the indicator's decimal places, without its unit:
+    “638.6”, “1,234.0”; empty when there is none."""
+    if number is None:
+        return ""
+    return number_text(number, indicator.decimal_places)
+
+
+def count_text(number: Decimal) -> str:
+    """A count or denominator without the storage's trailing zeros: 1,234 or 12.5."""
+    return f"{_without_trailing_zeros(number):,f}"
+
+
+def rounded(indicator: FigureUnit, number: Decimal | None) -> Decimal | None:
+    """A value or confidence limit to the indicator's decimal places, still a number, as the
+    downloads give it: 638.6, 27.0."""
+    if number is None:
+        return None
+    return number.quantize(Decimal(1).scaleb(-indicator.decimal_places))
+
+
+def trimmed(number: Decimal | None) -> Decimal | None:
+    """A count or denominator as a number without the storage's trailing zeros: 878, not
+    878.000000."""
+    if number is None:
+        return None
+    return _without_trailing_zeros(number)
+
+
+def _without_trailing_zeros(number: Decimal) -> Decimal:
+    # normalize() alone would write a round number such as 1000 as 1E+3.
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
+
+
+# --- Units --------------------------------------------------------------------------------
+
+
+def unit_suffix(indicator: FigureUnit) -> str:
+    """What follows a figure: “%”, “per 10,000”, or nothing (counts, ratios, means)."""
+    if indicator.unit == PERCENTAGE:
+        return "%"
+    if indicator.unit == RATE:
+        return f"per {indicator.multiplier:,}"
+    return ""
+
+
+def unit_label(indicator: LabelledUnit) -> str:
+    """The unit in words: “rate per 10,000 population aged under 18”, “%”, “number”."""
+    if indicator.unit == PERCENTAGE:
+        return "%"
+    if indicator.unit == RATE:
+        return f"rate per {indicator.multiplier:,} {indicator.population}".strip()
+    if indicator.unit == COUNT:
+        return "number"
+    return indicator.get_unit_display().lower()
+
+
+def unit_noun(unit: str) -> str:
+    """What a figure of this unit is called in a sentence: “percentage”, “rate”, “number”,
+    or “value” for the others."""
+    return {PERCENTAGE: "percentage", RATE: "rate", COUNT: "number"}.get(unit, "value")
+
+
+def with_unit(indicator: FigureUnit, number: Decimal) -> str:
+    """A figure with its unit: “27.6%”, “73.3 per 10,000”, “1,234”."""
+    shown = figure_number(indicator, number)
+    suffix = unit_suffix(indicator)
+    if not suffix:
+        return shown
+    return f"{shown}{suffix}" if suffix == "%" else f"{shown} {suffix}"
+
+
+# --- Statuses -----------------------------------------------------------------------------
+
+
+def status_label(status: str) -> str:
+    """A status as a table or download names it: “Suppressed (small numbers)”. A status the
+    site does not know is given as it is."""
+    return STATUS_LABELS.get(status, status)
+
+
+def status_words(status: str) -> str:
+    """A status as a sentence says it: “suppressed (small numbers)”, “not available”."""
+    return status_label(status).lower()
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+
+def plain_figure(indicator: FigureUnit, number: Decimal | None, status: str) -> str:
+    """A figure as the values tables and the admin list it: “638.6”, without its unit, or its
+    status when there is none (“Not available”)."""
+    if number is None:
+        return status_label(status)
+    return figure_number(indicator, number)
+
+
+def table_figure(indicator: FigureUnit, number: Decimal | None, status: str) -> str:
+    """A figure in the table beside a chart, whose caption gives the unit: “27.6%” with its
+    sign for a percentage, “73.3” for a rate, or its status (“Suppressed (small numbers)”)."""
+    text = plain_figure(indicator, number, status)
+    if number is not None and indicator.unit == PERCENTAGE:
+        text += "%"
+    return text
+
+
+def illustrative_note(*, in_brackets: bool = False) -> str:
+    """What marks an illustrative figure in a sentence: “ (illustrative)”, or
+    “, illustrative” when the figure is already inside brackets."""
+    return ", illustrative" if in_brackets else " (illustrative)"
+
+
+def figure_text(
+    indicator: FigureUnit,
+    number: Decimal | None,
+    status: str,
+    *,
+    illustrative: bool = False,
+    in_brackets: bool = False,
+) -> str:
+    """A figure as written in a sentence: “638.6 per 10,000”, “27.6%”, “1,234”, with
+    “ (illustrative)” after an illustrative one (“, illustrative” when `in_brackets`); its
+    status in words when there is no figure (“suppressed (small numbers)”)."""
+    if number is None:
+        return status_words(status)
+    text = with_unit(indicator, number)
+    if illustrative:
+        text += illustrative_note(in_brackets=in_brackets)
+    return text

@@ -1,0 +1,53 @@
+"""Indicator data: areas, indicators, periods, breakdowns, values and the imports that set them.
+
+One module a concern; every name is importable from here (`from indicators.models import
+Value`), as Django and the rest of the site expect."""
+
+from indicators.models.areas import GSS_CODE, Area, AreaQuerySet, AreaType, ComparatorGroup
+from indicators.models.breakdowns import Breakdown, BreakdownQuerySet, BreakdownType
+from indicators.models.imports import ImportBatch, ImportChange, SourceMapping
+from indicators.models.indicators import Indicator, IndicatorQuerySet, Polarity, Unit
+from indicators.models.periods import (
+    ACADEMIC_YEAR_RE,
+    COMPACT_YEAR_RE,
+    FINANCIAL_YEAR_RE,
+    Period,
+    PeriodKind,
+    PeriodQuerySet,
+)
+from indicators.models.values import (
+    WITHHELD_NOTE,
+    PublishedValue,
+    Value,
+    ValueQuerySet,
+    ValueStatus,
+)
+
+__all__ = [
+    "ACADEMIC_YEAR_RE",
+    "COMPACT_YEAR_RE",
+    "FINANCIAL_YEAR_RE",
+    "GSS_CODE",
+    "WITHHELD_NOTE",
+    "Area",
+    "AreaQuerySet",
+    "AreaType",
+    "Breakdown",
+    "BreakdownQuerySet",
+    "BreakdownType",
+    "ComparatorGroup",
+    "ImportBatch",
+    "ImportChange",
+    "Indicator",
+    "IndicatorQuerySet",
+    "Period",
+    "PeriodKind",
+    "PeriodQuerySet",
+    "Polarity",
+    "PublishedValue",
+    "SourceMapping",
+    "Unit",
+    "Value",
+    "ValueQuerySet",
+    "ValueStatus",
+]

@@ -1,0 +1,170 @@
+"""Areas: the places figures are for, how they roll up (district → county → region →
+country), and the named groups they are compared with."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+GSS_CODE = RegexValidator(
+    r"^[EWSNKJ]\d{8}$",
+    "Enter an ONS GSS code: a letter (E, W, S, N, K or J) and eight digits, e.g. E07000123.",
+)
+
+
+class AreaType(models.TextChoices):
+    # Ordered from the largest to the smallest; `rank` below relies on this order.
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region"
+    COUNTY = "county", "County"
+    UNITARY = "unitary", "Unitary authority"
+    DISTRICT = "district", "District"
+    OTHER = "other", "Other"
+
+
+class AreaQuerySet(models.QuerySet["Area"]):
+    def get_by_natural_key(self, code: str) -> Area:
+        return self.get(code=code)
+
+    def of_type(self, area_type: str) -> AreaQuerySet:
+        return self.filter(area_type=area_type)
+
+
+class Area(models.Model):
+    code = models.CharField(
+        "GSS code",
+        max_length=9,
+        unique=True,
+        validators=[GSS_CODE],
+        help_text="The ONS Government Statistical Service code, e.g. E07000123 for Preston.",
+    )
+    name = models.CharField(max_length=120)
+    short_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="A shorter name for charts and tables, e.g. “Lancashire-12”. Optional.",
+    )
+    area_type = models.CharField(max_length=16, choices=AreaType.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The area this one rolls up to (district → county → region → country).",
+    )
+    slug = models.SlugField(max_length=130, unique=True, editable=False)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="area_not_own_parent",
+                violation_error_message="An area cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.code})"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("indicators:area_detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs) -> None:
+        self.slug = f"{slugify(self.display_name)}-{self.code.lower()}"
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is None:
+            return
+        # Walk up from the proposed parent: meeting this area again would make a loop.
+        seen: set[int] = set()
+        ancestor: Area | None = self.parent
+        while ancestor is not None:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": "This parent would make the area its own ancestor."}
+                )
+            if ancestor.pk in seen:
+                break
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+        if _type_rank(self.parent.area_type) > _type_rank(self.area_type):
+            raise ValidationError(
+                {
+                    "parent": f"A {self.get_area_type_display().lower()} cannot roll up to a "
+                    f"smaller {self.parent.get_area_type_display().lower()}."
+                }
+            )
+
+    def ancestors(self) -> list[Area]:
+        """The chain of parents, nearest first: Preston → Lancashire-12, North West, England."""
+        chain: list[Area] = []
+        node = self.parent
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+    def comparators(self) -> list[Area]:
+        """Areas this one is compared with: its ancestors, then members of its named groups."""
+        found = self.ancestors()
+        for group in self.comparator_groups.prefetch_related("members"):
+            for member in group.members.all():
+                if member != self and member not in found:
+                    found.append(member)
+        return found
+
+
+def _type_rank(area_type: str) -> int:
+    order = [
+        AreaType.COUNTRY,
+        AreaType.REGION,
+        AreaType.COUNTY,
+        AreaType.UNITARY,
+        AreaType.DISTRICT,
+    ]
+    # A unitary authority and a county are peers: both sit directly under a region.
+    rank = {t.value: i for i, t in enumerate(order)}
+    rank[AreaType.UNITARY] = rank[AreaType.COUNTY]
+    return rank.get(area_type, len(order))
+
+
+class ComparatorGroup(models.Model):
+    """A named set of areas to compare with, beyond the hierarchy (e.g. statistical neighbours)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    areas = models.ManyToManyField(
+        Area,
+        related_name="comparator_groups",
+        blank=True,
+        help_text="The areas that use this group as comparators.",
+    )
+    members = models.ManyToManyField(
+        Area,
+        related_name="member_of_groups",
+        blank=True,
+        help_text="The areas they are compared with.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

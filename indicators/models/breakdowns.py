@@ -1,0 +1,46 @@
+"""Breakdowns: the categories (age band, sex, ethnicity…) a figure may be broken down by."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BreakdownType(models.TextChoices):
+    AGE = "age", "Age band"
+    SEX = "sex", "Sex"
+    ETHNICITY = "ethnicity", "Ethnicity"
+    DEPRIVATION = "deprivation", "Deprivation decile"
+    OTHER = "other", "Other"
+
+
+class BreakdownQuerySet(models.QuerySet["Breakdown"]):
+    def get_by_natural_key(self, dimension: str, label: str) -> Breakdown:
+        return self.get(dimension=dimension, label=label)
+
+
+class Breakdown(models.Model):
+    """A category a value may be broken down by. A value with no breakdown covers everyone."""
+
+    dimension = models.CharField(max_length=16, choices=BreakdownType.choices)
+    label = models.CharField(max_length=100)
+    sort_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Position within its dimension, e.g. age bands youngest first."
+    )
+
+    objects = BreakdownQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dimension", "sort_order", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "label"],
+                name="breakdown_unique_label_per_dimension",
+                violation_error_message="This dimension already has a category with this label.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_dimension_display()}: {self.label}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.dimension, self.label)

@@ -1,0 +1,178 @@
+"""Imports: each import of a file, the figures it created or changed (so that it can be
+undone), and which of our indicators a source's own indicators are."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from indicators.models.areas import Area
+from indicators.models.breakdowns import Breakdown
+from indicators.models.indicators import Indicator
+from indicators.models.periods import Period
+from indicators.models.values import Value
+
+
+class ImportBatch(models.Model):
+    """One import of a file: who, when, what, and what it did."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected (nothing changed)"
+        UNDONE = "undone", "Undone"
+
+    file_name = models.CharField(max_length=255)
+    file_hash = models.CharField("SHA-256 of the file", max_length=64, blank=True, db_index=True)
+    file_format = models.CharField(max_length=40, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    rows_added = models.PositiveIntegerField(default=0)
+    rows_changed = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(
+        default=0,
+        help_text="Rows that hold nothing to import: blank and note rows, and rows for areas "
+        "or indicators this site does not hold.",
+    )
+    notes = models.TextField(blank=True)
+    applied_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the import finished writing. A value it set that was saved after this "
+        "has been changed since, which stops the import from being undone.",
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="undone_import_batches",
+    )
+    areas_added = models.ManyToManyField(
+        "Area",
+        blank=True,
+        related_name="added_by_imports",
+        help_text="Areas this import created from the file's own codes and names.",
+    )
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        when = self.imported_at.strftime("%d/%m/%Y %H:%M") if self.imported_at else "not saved"
+        return f"{self.file_name} ({when})"
+
+
+class SourceMapping(models.Model):
+    """Which of our indicators a source's own indicator is: a Fingertips indicator ID or a DfE
+    Explore Education Statistics measure column, mapped by an officer once and reused for every
+    later file from that source. No indicator means “leave these figures out”."""
+
+    class Source(models.TextChoices):
+        FINGERTIPS = "fingertips", "OHID Fingertips"
+        EES = "ees", "DfE Explore Education Statistics"
+
+    source = models.CharField(max_length=12, choices=Source.choices)
+    key = models.CharField(
+        max_length=200,
+        help_text="The source's own identifier: a Fingertips indicator ID such as 90812, or an "
+        "EES measure column such as CPP_subsequent_percent.",
+    )
+    name = models.CharField(
+        max_length=300, blank=True, help_text="The source's name for it, as the file gave it."
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="source_mappings",
+        help_text="Leave empty to leave this source indicator out of imports.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "key"],
+                name="source_mapping_unique_key",
+                violation_error_message="This source indicator is already mapped.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.indicator.name if self.indicator_id else "left out"
+        return f"{self.get_source_display()} {self.key} → {target}"
+
+
+class ImportChange(models.Model):
+    """One figure an import created or changed, with what it was before, so that the import
+    can be undone. The natural key is kept as well as the value: it says which figure it was
+    even after the value itself has been deleted."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    value = models.ForeignKey(
+        Value, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_changes"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    breakdown = models.ForeignKey(
+        Breakdown, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    row_number = models.PositiveIntegerField(help_text="The row of the file that set it.")
+    previous = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The figure before the import (value, status, count, denominator, limits, "
+        "note, illustrative flag, import and time); empty when the import created it.",
+    )
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "indicator", "area", "period", "breakdown"],
+                name="import_change_unique_with_breakdown",
+                condition=Q(breakdown__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "indicator", "area", "period"],
+                name="import_change_unique_without_breakdown",
+                condition=Q(breakdown__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(action="created", previous__isnull=True)
+                | Q(action="updated", previous__isnull=False),
+                name="import_change_previous_only_when_updated",
+                violation_error_message="An updated figure keeps its previous state; a created "
+                "one has none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} in {self.batch}: row {self.row_number}"

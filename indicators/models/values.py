@@ -1,0 +1,270 @@
+"""Values: one figure for an indicator, area, period and breakdown, or the status saying why
+there is none; and the public's view of them, with withheld figures masked."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from core import formatting
+from indicators.models.areas import Area
+from indicators.models.breakdowns import Breakdown
+from indicators.models.indicators import Indicator, Unit
+from indicators.models.periods import Period
+
+
+class ValueStatus(models.TextChoices):
+    # Worded by `core.formatting`, which writes a missing figure's status wherever it is shown.
+    AVAILABLE = "available", formatting.STATUS_LABELS["available"]
+    SUPPRESSED = "suppressed", formatting.STATUS_LABELS["suppressed"]
+    NOT_AVAILABLE = "not_available", formatting.STATUS_LABELS["not_available"]
+    NOT_APPLICABLE = "not_applicable", formatting.STATUS_LABELS["not_applicable"]
+
+
+class ValueQuerySet(models.QuerySet["Value"]):
+    def with_related(self) -> ValueQuerySet:
+        return self.select_related("indicator", "area", "period", "breakdown")
+
+    def for_indicator_table(self, indicator: Indicator) -> ValueQuerySet:
+        return (
+            self.filter(indicator=indicator)
+            .with_related()
+            .order_by(
+                "period__end_date", "area__name", "breakdown__dimension", "breakdown__sort_order"
+            )
+        )
+
+    def for_topic_page(
+        self, *, indicator_ids: list[int], area: Area, comparator_ids: list[int]
+    ) -> ValueQuerySet:
+        """Every value a topic page shows, in one query: its indicators for the page's area,
+        the area's comparators and the areas within it (e.g. Lancashire's districts)."""
+        # The areas as a subquery, so that the database goes through the (area, indicator)
+        # index rather than every value of the page's indicators.
+        area_ids = Area.objects.filter(
+            Q(pk__in=[area.pk, *comparator_ids]) | Q(parent_id=area.pk)
+        ).values("pk")
+        return self.filter(indicator_id__in=indicator_ids, area_id__in=area_ids).with_related()
+
+    def illustrative(self) -> ValueQuerySet:
+        return self.filter(is_illustrative=True)
+
+    def published(self) -> ValueQuerySet:
+        return self.filter(is_illustrative=False)
+
+
+def _decimal_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name, max_digits=20, decimal_places=6, null=True, blank=True, **kwargs
+    )
+
+
+class Value(models.Model):
+    """One figure for (indicator, area, period, breakdown). A missing figure has no value and a
+    status saying why: it is never stored as zero."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="values")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="values")
+    breakdown = models.ForeignKey(
+        Breakdown,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="values",
+        help_text="Leave empty for the whole population.",
+    )
+    value = _decimal_field("value")
+    status = models.CharField(
+        max_length=16, choices=ValueStatus.choices, default=ValueStatus.AVAILABLE
+    )
+    count = _decimal_field("count (numerator)")
+    denominator = _decimal_field("denominator")
+    lower_ci = _decimal_field("lower 95% confidence limit")
+    upper_ci = _decimal_field("upper 95% confidence limit")
+    note = models.CharField(max_length=300, blank=True)
+    is_illustrative = models.BooleanField(
+        "illustrative (synthetic)",
+        default=False,
+        help_text="A made-up figure for demonstration. Shown everywhere as illustrative.",
+    )
+    withheld = models.CharField(
+        max_length=10,
+        choices=[
+            ("", "Published"),
+            ("primary", "Withheld: small number"),
+            ("secondary", "Withheld: would reveal a small number"),
+        ],
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Set by disclosure control: a withheld figure is kept for officers but the "
+        "public sees “c”.",
+    )
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="values",
+        help_text="The import that last set this value.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ValueQuerySet.as_manager()
+    # Edits made in the admin, with who and when; imports keep their own record (ImportChange).
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "period__end_date", "area__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period", "breakdown"],
+                name="value_unique_with_breakdown",
+                condition=Q(breakdown__isnull=False),
+                violation_error_message="There is already a value for this indicator, area, "
+                "period and breakdown.",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period"],
+                name="value_unique_without_breakdown",
+                condition=Q(breakdown__isnull=True),
+                violation_error_message="There is already a value for this indicator, area "
+                "and period.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="available") & Q(value__isnull=False))
+                | (~Q(status="available") & Q(value__isnull=True)),
+                name="value_present_only_when_available",
+                violation_error_message="A value that is available needs a figure; a suppressed "
+                "or missing value must have none (never zero).",
+            ),
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(count__gte=0),
+                name="value_count_not_negative",
+                violation_error_message="The count cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                name="value_denominator_positive",
+                violation_error_message="The denominator must be greater than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lower_ci__isnull=True)
+                | Q(value__isnull=True)
+                | Q(lower_ci__lte=F("value")),
+                name="value_lower_ci_not_above_value",
+                violation_error_message="The lower confidence limit cannot be above the value.",
+            ),
+            models.CheckConstraint(
+                condition=Q(upper_ci__isnull=True)
+                | Q(value__isnull=True)
+                | Q(upper_ci__gte=F("value")),
+                name="value_upper_ci_not_below_value",
+                violation_error_message="The upper confidence limit cannot be below the value.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lower_ci__isnull=True)
+                | Q(upper_ci__isnull=True)
+                | Q(lower_ci__lte=F("upper_ci")),
+                name="value_ci_in_order",
+                violation_error_message="The lower confidence limit cannot be above the upper.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["indicator", "period"], name="value_indicator_period"),
+            models.Index(fields=["area", "indicator"], name="value_area_indicator"),
+        ]
+
+    def __str__(self) -> str:
+        figure = (
+            self.indicator.format_value(self.value)
+            if self.value is not None
+            else formatting.status_words(self.status)
+        )
+        breakdown = f", {self.breakdown.label}" if self.breakdown_id else ""
+        return (
+            f"{self.indicator.name}: {self.area.display_name}, {self.period}{breakdown}: {figure}"
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.status == ValueStatus.AVAILABLE and self.value is None:
+            errors["value"] = "Enter the figure, or choose a status such as “Suppressed”."
+        if self.status != ValueStatus.AVAILABLE and self.value is not None:
+            errors["value"] = (
+                f"A {self.get_status_display().lower()} value has no figure: leave it empty "
+                f"(it is never stored as zero)."
+            )
+        if self.indicator_id and self.value is not None:
+            indicator = self.indicator
+            if indicator.unit == Unit.PERCENTAGE and not (0 <= self.value <= 100):
+                errors["value"] = "A percentage must be between 0 and 100."
+            elif indicator.unit in (Unit.RATE, Unit.COUNT) and self.value < 0:
+                errors["value"] = f"A {indicator.get_unit_display().lower()} cannot be negative."
+        if self.count is not None and self.count < 0:
+            errors["count"] = "The count cannot be negative."
+        if self.denominator is not None and self.denominator <= 0:
+            errors["denominator"] = "The denominator must be greater than zero."
+        if (
+            self.count is not None
+            and self.denominator is not None
+            and self.count > self.denominator
+            and self.indicator_id
+            and self.indicator.unit == Unit.PERCENTAGE
+        ):
+            errors["count"] = "For a percentage the count cannot exceed the denominator."
+        if self.value is not None:
+            if self.lower_ci is not None and self.lower_ci > self.value:
+                errors["lower_ci"] = (
+                    f"The lower confidence limit ({self.lower_ci}) cannot be above the value "
+                    f"({self.value})."
+                )
+            if self.upper_ci is not None and self.upper_ci < self.value:
+                errors["upper_ci"] = (
+                    f"The upper confidence limit ({self.upper_ci}) cannot be below the value "
+                    f"({self.value})."
+                )
+        if (
+            self.lower_ci is not None
+            and self.upper_ci is not None
+            and self.lower_ci > self.upper_ci
+            and "lower_ci" not in errors
+        ):
+            errors["lower_ci"] = "The lower confidence limit cannot be above the upper."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def display(self) -> str:
+        """The figure as shown: formatted with the indicator's decimal places, or its status."""
+        if self.value is None:  # the indicator is not needed, nor fetched
+            return formatting.status_label(self.status)
+        return self.indicator.format_value(self.value)
+
+
+WITHHELD_NOTE = formatting.WITHHELD_NOTE
+
+
+class PublishedValue(Value):
+    """Values as the public may see them: a figure withheld by disclosure control arrives with
+    no value, count or limits and the status “suppressed” (shown as “c”), so no public page,
+    chart or download can show it. Officers' code uses `Value`."""
+
+    class Meta:
+        proxy = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if instance.__dict__.get("withheld"):
+            instance.mask()
+        return instance
+
+    def mask(self) -> None:
+        self.value = self.count = self.lower_ci = self.upper_ci = None
+        self.status = ValueStatus.SUPPRESSED
+        self.note = WITHHELD_NOTE

@@ -1,0 +1,256 @@
+"""How figures are written (`core.formatting`): the texts themselves, and that they are the
+texts the pages, tables and downloads show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from core import formatting
+from indicators.figures import compare
+from indicators.models import (
+    WITHHELD_NOTE,
+    Indicator,
+    PublishedValue,
+    Unit,
+    Value,
+    ValueStatus,
+)
+
+
+@dataclass
+class Measure:
+    """An indicator as formatting sees it: no database, no model."""
+
+    unit: str = "percentage"
+    multiplier: int = 100
+    decimal_places: int = 1
+    population: str = ""
+    name: str = ""
+
+    def get_unit_display(self) -> str:
+        return self.name
+
+
+PERCENTAGE = Measure()
+RATE = Measure(unit="rate", multiplier=10_000, population="population aged under 18", name="Rate")
+COUNT = Measure(unit="count", multiplier=1, decimal_places=0, name="Count")
+RATIO = Measure(unit="ratio", multiplier=1, decimal_places=2, name="Ratio")
+MEAN = Measure(unit="mean", multiplier=1, decimal_places=1, name="Mean or score")
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "places", "text"),
+    [
+        ("24.94", 1, "24.9"),
+        ("1234", 0, "1,234"),
+        ("1234", 1, "1,234.0"),
+        ("1234567.891", 2, "1,234,567.89"),
+        ("0.25", 3, "0.250"),
+        ("638.600000", 1, "638.6"),
+    ],
+)
+def test_a_number_has_its_decimal_places_and_thousands_separators(number, places, text):
+    assert formatting.number_text(Decimal(number), places) == text
+
+
+def test_a_figure_number_uses_the_indicators_decimal_places_and_is_empty_for_none():
+    assert formatting.figure_number(PERCENTAGE, Decimal("27.64")) == "27.6"
+    assert formatting.figure_number(COUNT, Decimal("878.000000")) == "878"
+    assert formatting.figure_number(RATIO, Decimal("1.5")) == "1.50"
+    assert formatting.figure_number(PERCENTAGE, None) == ""
+
+
+def test_confidence_limits_are_written_like_the_value():
+    lower, upper = Decimal("26.04"), Decimal("29.250001")
+    assert formatting.figure_number(PERCENTAGE, lower) == "26.0"
+    assert formatting.figure_number(PERCENTAGE, upper) == "29.3"
+    assert formatting.figure_number(RATE, Decimal("12000.1")) == "12,000.1"
+    # Downloads keep them as numbers, rounded the same way.
+    assert formatting.rounded(PERCENTAGE, lower) == Decimal("26.0")
+    assert str(formatting.rounded(PERCENTAGE, Decimal("27"))) == "27.0"
+    assert formatting.rounded(PERCENTAGE, None) is None
+
+
+@pytest.mark.parametrize(
+    ("number", "text", "trimmed"),
+    [
+        ("1234", "1,234", "1234"),
+        ("878.000000", "878", "878"),
+        ("12.500000", "12.5", "12.5"),
+        ("1234.25", "1,234.25", "1234.25"),
+        ("0", "0", "0"),
+    ],
+)
+def test_counts_lose_the_storages_trailing_zeros(number, text, trimmed):
+    assert formatting.count_text(Decimal(number)) == text
+    assert str(formatting.trimmed(Decimal(number))) == trimmed
+
+
+def test_no_count_is_no_number():
+    assert formatting.trimmed(None) is None
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("measure", "number", "text"),
+    [
+        (PERCENTAGE, "24.9", "24.9%"),
+        (RATE, "12.5", "12.5 per 10,000"),
+        (Measure(unit="rate", multiplier=100_000), "7", "7.0 per 100,000"),
+        (Measure(unit="rate", multiplier=1_000, decimal_places=2), "3.1", "3.10 per 1,000"),
+        (COUNT, "1234", "1,234"),
+        (RATIO, "1.234", "1.23"),
+        (MEAN, "23.45", "23.4"),
+    ],
+)
+def test_a_figure_with_its_unit(measure, number, text):
+    assert formatting.with_unit(measure, Decimal(number)) == text
+    assert formatting.figure_text(measure, Decimal(number), "available") == text
+
+
+def test_unit_suffixes():
+    assert formatting.unit_suffix(PERCENTAGE) == "%"
+    assert formatting.unit_suffix(RATE) == "per 10,000"
+    assert [formatting.unit_suffix(m) for m in (COUNT, RATIO, MEAN)] == ["", "", ""]
+
+
+def test_units_in_words():
+    assert formatting.unit_label(RATE) == "rate per 10,000 population aged under 18"
+    assert formatting.unit_label(Measure(unit="rate", multiplier=1_000)) == "rate per 1,000"
+    assert formatting.unit_label(PERCENTAGE) == "%"
+    assert formatting.unit_label(COUNT) == "number"
+    assert formatting.unit_label(RATIO) == "ratio"
+    assert formatting.unit_label(MEAN) == "mean or score"
+
+
+def test_what_a_figure_is_called():
+    assert [formatting.unit_noun(u) for u in Unit.values] == [
+        "number",
+        "percentage",
+        "rate",
+        "value",
+        "value",
+    ]
+
+
+# --- statuses and illustrative figures ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "words"),
+    [
+        ("suppressed", "Suppressed (small numbers)", "suppressed (small numbers)"),
+        ("not_available", "Not available", "not available"),
+        ("not_applicable", "Not applicable", "not applicable"),
+        ("something_else", "something_else", "something_else"),
+    ],
+)
+def test_a_missing_figure_is_its_status(status, label, words):
+    assert formatting.status_label(status) == label
+    assert formatting.status_words(status) == words
+    assert formatting.plain_figure(PERCENTAGE, None, status) == label
+    assert formatting.table_figure(PERCENTAGE, None, status) == label
+    assert formatting.figure_text(PERCENTAGE, None, status) == words
+    # A missing figure is never called illustrative: there is no figure to be made up.
+    assert formatting.figure_text(RATE, None, status, illustrative=True) == words
+
+
+def test_an_illustrative_figure_says_so_inside_brackets_or_out():
+    number = Decimal("638.6")
+    assert formatting.figure_text(RATE, number, "available", illustrative=True) == (
+        "638.6 per 10,000 (illustrative)"
+    )
+    assert formatting.figure_text(
+        RATE, number, "available", illustrative=True, in_brackets=True
+    ) == ("638.6 per 10,000, illustrative")
+    assert formatting.figure_text(RATE, number, "available", in_brackets=True) == (
+        "638.6 per 10,000"
+    )
+
+
+def test_the_table_beside_a_chart_writes_the_percent_sign_only():
+    assert formatting.table_figure(PERCENTAGE, Decimal("27.6"), "available") == "27.6%"
+    assert formatting.table_figure(RATE, Decimal("73.3"), "available") == "73.3"
+    assert formatting.table_figure(COUNT, Decimal("1234"), "available") == "1,234"
+    assert formatting.plain_figure(PERCENTAGE, Decimal("27.6"), "available") == "27.6"
+
+
+def test_the_models_take_their_words_and_codes_from_formatting():
+    assert dict(ValueStatus.choices) == formatting.STATUS_LABELS
+    assert (Unit.COUNT, Unit.PERCENTAGE, Unit.RATE) == (
+        formatting.COUNT,
+        formatting.PERCENTAGE,
+        formatting.RATE,
+    )
+    assert WITHHELD_NOTE == formatting.WITHHELD_NOTE == "c: withheld to protect confidentiality"
+
+
+def test_a_withheld_figure_reads_as_suppressed_with_the_note():
+    indicator = Indicator(unit="count", multiplier=1, decimal_places=0)
+    figure = PublishedValue(indicator=indicator, value=Decimal("3"), count=Decimal("3"))
+    figure.mask()
+    assert formatting.figure_text(indicator, figure.value, figure.status) == (
+        "suppressed (small numbers)"
+    )
+    assert figure.display == "Suppressed (small numbers)"
+    assert figure.note == "c: withheld to protect confidentiality"
+
+
+# --- the models delegate ------------------------------------------------------------------
+
+
+def test_the_indicators_unit_properties_are_the_formatting_functions():
+    indicator = Indicator(
+        unit="rate", multiplier=10_000, population="population aged under 18", decimal_places=1
+    )
+    assert indicator.unit_label == formatting.unit_label(indicator)
+    assert indicator.short_unit == formatting.unit_suffix(indicator) == "per 10,000"
+    assert indicator.format_value(Decimal("1234")) == "1,234.0"
+    assert indicator.format_value(None) == ""
+    value = Value(indicator=indicator, value=Decimal("73.25"), status="available")
+    assert value.display == "73.2"  # half to even, as Python formats a Decimal
+    assert Value(indicator=indicator, status="not_available").display == "Not available"
+
+
+# --- what the pages show ------------------------------------------------------------------
+
+
+CHILD_PROTECTION = "/children-and-young-people/childrens-social-care/child-protection/"
+
+
+@pytest.mark.django_db
+def test_the_topic_page_shows_these_texts(client, demo):
+    html = client.get(CHILD_PROTECTION).content.decode()
+    referrals = html.split('id="referrals"', 1)[1].split("</section>", 1)[0]
+    values = Value.objects.filter(indicator__slug="referrals-rate", period__code="2012/13")
+    by_area = {v.area.code: v for v in values.select_related("indicator", "area")}
+    lancashire, england, blackpool = (
+        by_area[code] for code in ("E10000017", "E92000001", "E06000009")
+    )
+    indicator = lancashire.indicator
+    assert f"Unit: {formatting.unit_label(indicator)}" in referrals
+    assert formatting.unit_label(indicator) == "rate per 10,000 population aged under 18"
+    main = formatting.figure_text(indicator, lancashire.value, lancashire.status)
+    assert main == "638.6 per 10,000"
+    assert f"the rate for Lancashire-12 was {main}, up from" in referrals
+    assert formatting.figure_text(
+        indicator, blackpool.value, blackpool.status, illustrative=True, in_brackets=True
+    ) == ("954.7 per 10,000, illustrative")
+    assert "lower than Blackpool (954.7 per 10,000, illustrative)" in referrals
+    # The list of comparisons, whose heading gives the unit, writes the figure without it.
+    shown = formatting.table_figure(indicator, england.value, england.status)
+    assert shown == "520.7"
+    assert f"than England ({shown}): not tested" in referrals
+    # As `Comparison.figure` gives it for the list of comparisons, which marks an
+    # illustrative figure itself.
+    assert compare(lancashire, england).figure == shown
+    assert compare(lancashire, blackpool).figure == "954.7"
+    assert "than Blackpool (954.7, illustrative): not tested" in referrals
