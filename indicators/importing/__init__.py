@@ -8,12 +8,15 @@ nothing, recorded, and undoable.
     for sentence in report.summary():
         ...
 
-The admin screens and the `import_values` management command are built on these functions.
+The admin screens and the `import_values` management command are built on these functions:
+`import_values` (in `services`, which says how the importer's modules fit together) and
+`undo_import` (in `undo`).
 """
 
 from indicators.importing.reading import FileRejected
 from indicators.importing.report import Change, ImportReport, RowError, Tally
-from indicators.importing.services import UndoRefused, UndoResult, import_values, undo_import
+from indicators.importing.services import import_values
+from indicators.importing.undo import UndoRefused, UndoResult, undo_import
 
 __all__ = [
     "Change",

@@ -36,7 +36,15 @@ class Tally:
 
     def __str__(self) -> str:
         name = f" “{self.name}”" if self.name and self.name != self.key else ""
-        return f"{self.key}{name} ({_rows(self.rows)})"
+        return f"{self.key}{name} ({row_count(self.rows)})"
+
+
+def tally(tallies: dict[str, Tally], key: str, name: str) -> None:
+    """Count one more row for a thing the site does not hold."""
+    found = tallies.get(key)
+    if found is None:
+        found = tallies[key] = Tally(key, name)
+    found.rows += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +73,7 @@ class ImportReport:
     dry_run: bool = False
     apply_valid_rows: bool = False
     file_hash: str = ""
-    file_format: str = ""  # "template", "fingertips" or "ees"
+    file_format: str = ""  # the name of the file's format (`Format.name`)
     format_label: str = ""
     file_description: str = ""  # e.g. "CSV (Windows-1252)"
     #: True when the figures were written (and kept).
@@ -104,6 +112,25 @@ class ImportReport:
     breakdowns_added: list[str] = field(default_factory=list)
     mappings_saved: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    #: The rows counted in rows_rejected, so that each is counted once.
+    _rejected_rows: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    # --- What the import found --------------------------------------------------------------
+
+    def note(self, row: int, text: str) -> None:
+        """A row that is a note (a footnote or title): counted, and the first few kept."""
+        self.rows_notes += 1
+        if len(self.notes) < NOTE_LIMIT:
+            self.notes.append((row, text))
+
+    def reject(self, row: int, column: str, message: str) -> None:
+        """A problem with a cell of a row (or the whole row): the row is rejected, counted
+        once however many problems it has, and the first `ERROR_LIMIT` problems are kept."""
+        if row not in self._rejected_rows:
+            self._rejected_rows.add(row)
+            self.rows_rejected += 1
+        if len(self.errors) < ERROR_LIMIT:
+            self.errors.append(RowError(row, column, message))
 
     # --- Outcome --------------------------------------------------------------------------
 
@@ -229,7 +256,7 @@ class ImportReport:
                 f"Left out, as mapped: {_first([str(tally) for tally in self.left_out.values()])}."
             )
         if self.skipped_levels:
-            levels = [f"{level} ({_rows(rows)})" for level, rows in self.skipped_levels.items()]
+            levels = [f"{level} ({row_count(rows)})" for level, rows in self.skipped_levels.items()]
             lines.append(
                 f"Rows at geographic levels this site does not hold were skipped: {_first(levels)}."
             )
@@ -260,7 +287,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _rows(number: int) -> str:
+def row_count(number: int) -> str:
+    """“1 row”, “2,345 rows”."""
     return _count(number, "row")
 
 

@@ -1,5 +1,6 @@
-"""Reading one cell at a time: numbers, suppression symbols, statuses, periods, breakdowns, and
-figures computed from a count and a denominator.
+"""Reading one cell at a time: numbers, suppression symbols, statuses, periods (read by each
+format: see `indicators.importing.periods`), breakdowns, and figures computed from a count and a
+denominator.
 
 Each reader returns the parsed value or raises `CellError` with a message that says what was
 found and what was expected; the import service adds the row number and the column.
@@ -12,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from indicators import stats
-from indicators.models import BreakdownType, Indicator, Period, Unit, ValueStatus
+from indicators.models import BreakdownType, Indicator, Unit, ValueStatus
 
 #: Values are stored with six decimal places (Value's DecimalFields).
 PLACES = Decimal("0.000001")
@@ -194,49 +195,18 @@ def parse_bool(text: str) -> bool:
 
 # --- Periods -----------------------------------------------------------------------------------
 
-_POOLED = re.compile(r"^(\d{4})(?:/\d{2})?\s+-\s+(\d{2,4})(?:/\d{2})?$")
-
 
 def read_period_code(text: str, *, source: str = "template", time_identifier: str = "") -> str:
     """The code of the period a file means, checked by `Period.from_code`; CellError if the
     period is not one this site can store.
 
-    Fingertips writes financial years as 2012/13 and pooled years with spaced hyphens
-    (“2010 - 12”, three calendar years), which must not be read as the financial year 2010/11.
-    EES gives time_period 201213 with time_identifier such as “Financial year”."""
-    stripped = text.strip()
-    if not stripped:
-        raise CellError(
-            "The period is empty: expected 2012/13 for a financial year, 2012 for a calendar "
-            "year or 2013-03-31 for a snapshot date."
-        )
-    if source == "fingertips" and _POOLED.match(stripped):
-        raise CellError(
-            f"“{stripped}” is a period of several years pooled together, which this site "
-            f"cannot store: expected a single year such as 2012/13 or 2012."
-        )
-    if source == "ees":
-        stripped = _ees_period(stripped, time_identifier)
-    try:
-        return Period.from_code(stripped).code
-    except ValueError as error:
-        raise CellError(str(error)) from None
+    ``source`` is the name of the file's format, which says how its source writes periods
+    (`Format.read_period`): Fingertips's pooled years (“2010 - 12”) are refused, EES's
+    time_period 201213 is read with its time_identifier, such as “Financial year”."""
+    # The formats read their cells with this module, so they are imported when first needed.
+    from indicators.importing.formats import FORMAT_NAMES
 
-
-def _ees_period(time_period: str, time_identifier: str) -> str:
-    identifier = time_identifier.strip().lower()
-    if identifier == "academic year":
-        if not re.fullmatch(r"\d{6}", time_period):
-            raise CellError(
-                f"“{time_period}” is not an academic year: expected six digits such as 201213."
-            )
-        return f"AY{time_period}"
-    if identifier in ("financial year", "calendar year", "reporting year"):
-        return time_period
-    raise CellError(
-        f"The time_identifier “{time_identifier}” is one this site cannot store: expected "
-        f"Financial year, Academic year, Calendar year or Reporting year."
-    )
+    return FORMAT_NAMES[source].read_period(text, time_identifier=time_identifier)
 
 
 # --- Breakdowns --------------------------------------------------------------------------------

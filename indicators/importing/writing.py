@@ -32,11 +32,14 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, Model
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 
 from indicators.models import ImportChange, Value
 
+#: Figures classified and written at a time (and changes undone at a time).
+BATCH_SIZE = 5000
 #: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
 DATA_FIELDS = (
     "value",
@@ -126,7 +129,7 @@ class ValueWriter:
 
     # --- Names ----------------------------------------------------------------------------
 
-    def columns(self, names: Iterable[str], model: type = Value) -> str:
+    def columns(self, names: Iterable[str], model: type[Model] = Value) -> str:
         fields = self.value_fields if model is Value else self.change_fields
         return ", ".join(self.quote(fields[name].column) for name in names)
 
@@ -439,15 +442,15 @@ class _Fields(NamedTuple):
     defaults: tuple[Any, ...]  # their defaults, as the database takes them
 
 
-def _fields(model: type, known: Iterable[str]) -> _Fields:
+def _fields(model: type[Model], known: Iterable[str]) -> _Fields:
     """The model's fields; those the writer does not set (other than the primary key and
     fields the database fills in itself, with ``db_default``) get their defaults."""
-    fields = {field.attname: field for field in model._meta.concrete_fields}
+    fields = _concrete_fields(model)
     known = {*known, "updated_at"}
     extra = [
         field
         for name, field in fields.items()
-        if name not in known and not field.primary_key and not field.has_db_default()
+        if name not in known and not field.primary_key and field.db_default is NOT_PROVIDED
     ]
     defaults = tuple(field.get_db_prep_save(field.get_default(), connection) for field in extra)
     return _Fields(fields, extra, defaults)
@@ -456,16 +459,24 @@ def _fields(model: type, known: Iterable[str]) -> _Fields:
 Converter = Callable[[Any, Any, Any], Any]
 
 
-def _converters(model: type, names: Sequence[str]) -> list[tuple[tuple[Converter, Any], ...]]:
-    """For each column read, the converters the ORM would apply to it (none on PostgreSQL)."""
+def _converters(
+    model: type[Model], names: Sequence[str]
+) -> list[tuple[tuple[Converter, Any], ...]]:
+    """For each column read, the converters the ORM would apply to it (none on PostgreSQL):
+    the database's, then the field's, as Django's SQL compiler asks its columns for them."""
     table = model._meta.db_table
+    fields = _concrete_fields(model)
     result = []
     for name in names:
-        field = model._meta.get_field(name)
-        column = field.get_col(table)
-        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        column = fields[name].get_col(table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         result.append(tuple((converter, column) for converter in found))
     return result
+
+
+def _concrete_fields(model: type[Model]) -> dict[str, Field]:
+    """attname → field, for every field with a column."""
+    return {field.attname: field for field in model._meta.concrete_fields}
 
 
 def _convert(value: Any, converters: tuple[tuple[Converter, Any], ...]) -> Any:

@@ -4,7 +4,7 @@ and report as the admin."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,6 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from indicators.importing import ImportReport, import_values
 from indicators.importing.formats import FORMAT_NAMES
 from indicators.models import Indicator
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 #: Progress is written to stderr after every this many rows.
 PROGRESS_EVERY = 50_000
@@ -116,7 +119,7 @@ class Command(BaseCommand):
 
     # --- Arguments --------------------------------------------------------------------------
 
-    def _user(self, username: str | None):
+    def _user(self, username: str | None) -> AbstractBaseUser | None:
         if not username:
             return None
         model = get_user_model()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.caching import current_version
 from indicators.importing import import_values, services, undo_import
-from indicators.importing.services import _Rules
+from indicators.importing.checking import _Rules
 from indicators.importing.writing import DATA_FIELDS, ValueWriter
 from indicators.models import Area, ImportBatch, ImportChange, Indicator, Value
 from tests.factories import IndicatorFactory, PeriodFactory, ValueFactory

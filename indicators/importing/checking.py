@@ -1,0 +1,214 @@
+"""Checking one figure of a file: its cells read into the data of a `Value` (a number or a
+symbol, a status, a count and denominator, confidence limits, a note), the value computed from
+its count when the file gives none, and the whole held to the model's own rules.
+
+`FigureChecker.data_for` is the entry point: the figure's data (`writing.DATA_FIELDS`, in
+that order), or None with the problems, each named by its column, for the row's rejection.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from indicators.importing.formats import Format, Problem, SourceFigure
+from indicators.importing.report import ImportReport
+from indicators.importing.validation import (
+    COMPUTED_NOTE,
+    CellError,
+    Computed,
+    can_compute,
+    compute_figure,
+    parse_bool,
+    parse_number,
+    parse_status,
+    read_figure,
+)
+from indicators.importing.writing import DATA_FIELDS, Data
+from indicators.models import Indicator, Unit, Value, ValueStatus
+
+_NUMBER_FIELDS = ("count", "denominator", "lower_ci", "upper_ci")  # read by parse_number
+_NOTE_LENGTH = Value._meta.get_field("note").max_length
+_NO_FIGURE_NOTE = "No figure was given in the file"
+
+
+class _Rules:
+    """`Value.clean()` for figures held as tuples: one Value, refilled with each figure's
+    indicator and data, so that a figure in a file is held to exactly the rules of the model
+    (and of the admin's forms) without building a model instance for every row."""
+
+    def __init__(self) -> None:
+        self.value = Value()
+        self.indicator: Indicator | None = None
+
+    def check(self, indicator: Indicator, data: Data) -> None:
+        """Raises ValidationError as `Value.clean()` does."""
+        value = self.value
+        if indicator is not self.indicator:
+            value.indicator = self.indicator = indicator
+        value.__dict__.update(zip(DATA_FIELDS, data, strict=True))
+        value.clean()
+
+
+class FigureChecker:
+    """Reads and checks the figures of one file; counts those computed in the report."""
+
+    def __init__(self, table_format: Format, report: ImportReport) -> None:
+        self.table_format = table_format
+        self.report = report
+        self.rules = _Rules()
+
+    def data_for(
+        self,
+        figure: SourceFigure,
+        indicator: Indicator,
+        columns: dict[str, str],
+        problems: list[Problem],
+    ) -> Data | None:
+        """The figure's data (DATA_FIELDS, in that order), or None with its problems added.
+        ``columns`` names each field's column (`Format.figure_columns`)."""
+        parsed: list[Decimal | None] = []
+        for name in _NUMBER_FIELDS:
+            text = getattr(figure, name)
+            if not text:
+                parsed.append(None)
+                continue
+            try:
+                parsed.append(parse_number(text))
+            except CellError as error:
+                problems.append((columns[name], str(error)))
+        try:
+            number, symbol_status, symbol_note = read_figure(figure.value)
+        except CellError as error:
+            problems.append((columns["value"], str(error)))
+            number, symbol_status, symbol_note = None, "", ""
+        status, status_note = "", ""
+        if figure.status:
+            try:
+                status, status_note = parse_status(figure.status)
+            except CellError as error:
+                problems.append((columns["status"], str(error)))
+        illustrative = False
+        if figure.is_illustrative:
+            try:
+                illustrative = parse_bool(figure.is_illustrative)
+            except CellError as error:
+                problems.append((columns["is_illustrative"], str(error)))
+        if problems:
+            return None
+
+        notes = [symbol_note, status_note]
+        status = status or symbol_status
+        count, denominator, lower, upper = parsed
+        if number is None and not status:
+            if self.table_format.withheld(figure):
+                # Never computed from a count: the source withheld the figure on purpose.
+                status = ValueStatus.SUPPRESSED
+            elif (
+                count is not None
+                and can_compute(indicator)
+                and (denominator is not None or indicator.unit == Unit.COUNT)
+            ):
+                computed = self._compute(indicator, count, denominator, columns, problems)
+                if computed is None:
+                    return None
+                number = computed.value
+                lower = lower if lower is not None else computed.lower_ci
+                upper = upper if upper is not None else computed.upper_ci
+                status = ValueStatus.AVAILABLE
+                notes.append(COMPUTED_NOTE)
+                self.report.figures_computed += 1
+            else:
+                status = ValueStatus.NOT_AVAILABLE
+                if not figure.note:
+                    notes.append(_NO_FIGURE_NOTE)
+        elif number is not None and not status:
+            status = ValueStatus.AVAILABLE
+        if status == ValueStatus.AVAILABLE and number is None:
+            problems.append(
+                (
+                    columns["value"],
+                    "The status is available but there is no figure: expected a value, or "
+                    "a count and denominator to compute it from, or another status.",
+                )
+            )
+            return None
+        notes.append(figure.note)
+        data = (number, status, count, denominator, lower, upper, _join_notes(notes), illustrative)
+        return self._held_to_rules(figure, indicator, data, columns, problems)
+
+    def _held_to_rules(
+        self,
+        figure: SourceFigure,
+        indicator: Indicator,
+        data: Data,
+        columns: dict[str, str],
+        problems: list[Problem],
+    ) -> Data | None:
+        """The data, or None when `Value.clean()` refuses it, with its messages added as
+        problems (saying what the file gives, where the message does not)."""
+        try:
+            self.rules.check(indicator, data)
+        except ValidationError as error:
+            for field_name, messages in error.message_dict.items():
+                raw = _raw(figure, field_name)
+                for message in messages:
+                    if raw and raw not in message:
+                        message = f"{message} The file gives “{raw}”."
+                    problems.append((columns.get(field_name, field_name), message))
+            return None
+        return data
+
+    def _compute(
+        self,
+        indicator: Indicator,
+        count: Decimal,
+        denominator: Decimal | None,
+        columns: dict[str, str],
+        problems: list[Problem],
+    ) -> Computed | None:
+        if count < 0:
+            problems.append((columns["count"], "The count cannot be negative."))
+        if denominator is not None and denominator <= 0:
+            problems.append((columns["denominator"], "The denominator must be greater than zero."))
+        if (
+            indicator.unit == Unit.PERCENTAGE
+            and denominator is not None
+            and count > denominator
+            and not problems
+        ):
+            problems.append(
+                (
+                    columns["count"],
+                    f"For a percentage the count cannot exceed the denominator (the file "
+                    f"gives {count.normalize():f} of {denominator.normalize():f}).",
+                )
+            )
+        if problems:
+            return None
+        try:
+            return compute_figure(indicator, count, denominator)
+        except (CellError, ValueError, ArithmeticError) as error:
+            problems.append((columns["value"], f"The value cannot be computed: {error}"))
+            return None
+
+
+def _join_notes(notes: list[str]) -> str:
+    if not any(notes):
+        return ""
+    parts: list[str] = []
+    for note in notes:
+        note = note.strip().rstrip(".")
+        if note and note not in parts:
+            parts.append(note)
+    joined = "; ".join(parts)
+    if joined:
+        joined += "."
+    if _NOTE_LENGTH is not None and len(joined) > _NOTE_LENGTH:
+        joined = joined[: _NOTE_LENGTH - 1] + "…"
+    return joined
+
+
+def _raw(figure: SourceFigure, field_name: str) -> str:
+    return getattr(figure, field_name, "") if field_name != "status" else figure.status

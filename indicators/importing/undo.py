@@ -1,0 +1,210 @@
+"""Undoing an import: every figure it set put back as it was before, in one transaction.
+
+`undo_import` is the entry point. An import can be undone while every figure it set is still as
+it left it. If a later import (or an edit in the admin) has changed one of them since, undo
+refuses (`UndoRefused`) and says which; undo the later imports first, latest first, and each
+earlier one becomes undoable again, since undo also restores which import last set each
+figure, and when.
+
+`restore` and `save_restored` put a value back as an `ImportChange` kept it; the importer uses
+them too, to take back a figure it has already written (see `dedupe`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from audit.log import record
+from audit.models import AuditEvent
+from indicators.disclosure import apply_disclosure_control
+from indicators.importing.batches import AnyUser, is_saved_user
+from indicators.importing.writing import BATCH_SIZE, DATA_FIELDS
+from indicators.models import ImportBatch, ImportChange, Value
+
+#: Ids per query when undoing: within SQLite's oldest supported limit of 999 variables.
+_MAX_PARAMS = 900
+_DECIMAL_FIELDS = ("value", "count", "denominator", "lower_ci", "upper_ci")
+
+
+class UndoRefused(Exception):
+    """The import cannot be undone; the message says why and what to do instead."""
+
+
+@dataclass
+class UndoResult:
+    batch: ImportBatch
+    restored: int = 0
+    deleted: int = 0
+    areas_removed: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        lines = [
+            f"Undid the import of “{self.batch.file_name}”: {self.deleted:,} figures it added "
+            f"were deleted and {self.restored:,} it changed were restored."
+        ]
+        if self.areas_removed:
+            lines.append(f"Areas it had added were removed: {', '.join(self.areas_removed)}.")
+        return lines
+
+
+def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
+    """Restore every figure an import set to what it was before, in one transaction: delete the
+    figures it created, put back the ones it changed (and which import last set them). Refuses,
+    with `UndoRefused`, unless every figure it set is still as it left it."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status == ImportBatch.Status.UNDONE:
+            raise UndoRefused(f"The import of “{batch.file_name}” has already been undone.")
+        if batch.status != ImportBatch.Status.APPLIED:
+            raise UndoRefused(
+                f"The import of “{batch.file_name}” was rejected: it changed nothing, so there "
+                f"is nothing to undo."
+            )
+        if batch.applied_at is None:
+            raise UndoRefused(
+                f"The import of “{batch.file_name}” was not recorded with the history needed "
+                f"to undo it."
+            )
+        _check_undoable(batch)
+        result = UndoResult(batch=batch)
+        created: list[int] = []
+        for change in batch.changes.filter(action=ImportChange.Action.CREATED).iterator(
+            chunk_size=BATCH_SIZE
+        ):
+            if change.value_id is not None:
+                created.append(change.value_id)
+            if len(created) >= BATCH_SIZE:
+                result.deleted += _delete_values(created)
+                created = []
+        result.deleted += _delete_values(created)
+        updated = batch.changes.filter(action=ImportChange.Action.UPDATED).select_related("value")
+        existing_batches = set(ImportBatch.objects.values_list("pk", flat=True))
+        to_save: list[Value] = []
+        for change in updated.iterator(chunk_size=BATCH_SIZE):
+            value = change.value
+            assert value is not None  # _check_undoable refuses when one has been deleted
+            restore(value, change)
+            if value.import_batch_id is not None and value.import_batch_id not in existing_batches:
+                value.import_batch_id = None
+            to_save.append(value)
+            if len(to_save) >= BATCH_SIZE:
+                result.restored += save_restored(to_save)
+                to_save = []
+        result.restored += save_restored(to_save)
+        result.areas_removed = _remove_added_areas(batch)
+        batch.status = ImportBatch.Status.UNDONE
+        batch.undone_at = timezone.now()
+        batch.undone_by = user if is_saved_user(user) else None
+        batch.save(update_fields=["status", "undone_at", "undone_by"])
+        apply_disclosure_control(indicators_changed_by(batch))
+        record(
+            AuditEvent.Action.IMPORT_UNDONE,
+            user=batch.undone_by,
+            target=batch,
+            detail=(
+                f"File “{batch.file_name}”: {result.deleted:,} figures it added deleted, "
+                f"{result.restored:,} it changed restored."
+            ),
+        )
+    return result
+
+
+def indicators_changed_by(batch: ImportBatch) -> set[int]:
+    """The indicators whose figures an import set: one row each, not one per figure."""
+    changes = ImportChange.objects.filter(batch=batch).order_by()
+    return set(changes.values_list("indicator_id", flat=True).distinct())
+
+
+def restore(value: Value, change: ImportChange) -> None:
+    """Put back the figure an import changed as it was before (not saved: see
+    `save_restored`). ``change`` is the import's change of the value, an update."""
+    snapshot = change.previous
+    assert snapshot is not None  # an update keeps the value's state before it
+    for name in DATA_FIELDS:
+        stored = snapshot.get(name)
+        if name in _DECIMAL_FIELDS:
+            stored = Decimal(stored) if stored is not None else None
+        setattr(value, name, stored)
+    value.import_batch_id = snapshot.get("import_batch")
+    stamp = snapshot.get("updated_at")
+    value.updated_at = _parse_datetime(stamp) if stamp else timezone.now()
+
+
+def save_restored(values: list[Value]) -> int:
+    """Save values put back by `restore`, without save(), which would stamp updated_at with
+    now; how many."""
+    if values:
+        Value.objects.bulk_update(
+            values, [*DATA_FIELDS, "import_batch", "updated_at"], batch_size=500
+        )
+    return len(values)
+
+
+def _parse_datetime(text: str) -> datetime.datetime:
+    parsed = parse_datetime(text)
+    return parsed if parsed is not None else timezone.now()
+
+
+def _check_undoable(batch: ImportBatch) -> None:
+    """Every figure the batch set must still be as it left it: set by it, not saved since it
+    finished, and (if it changed an older figure) not deleted."""
+    changed_since = Value.objects.filter(import_changes__batch=batch).filter(
+        ~Q(import_batch=batch) | Q(updated_at__gt=batch.applied_at)
+    )
+    count = changed_since.count()
+    deleted = batch.changes.filter(action=ImportChange.Action.UPDATED, value__isnull=True).count()
+    if not count and not deleted:
+        return
+    later = list(
+        ImportBatch.objects.filter(
+            pk__in=changed_since.exclude(import_batch=None).values("import_batch")
+        )
+        .exclude(pk=batch.pk)
+        .order_by("-imported_at")[:5]
+    )
+    examples = [str(value) for value in changed_since.with_related()[:3]]
+    parts = [
+        f"The import of “{batch.file_name}” cannot be undone: "
+        f"{count + deleted:,} of the figures it set have been changed since."
+    ]
+    if later:
+        names = ", ".join(
+            f"“{other.file_name}” ({timezone.localtime(other.imported_at):%d/%m/%Y %H:%M})"
+            for other in later
+        )
+        parts.append(f"Later imports changed them: {names}. Undo those first, latest first.")
+    else:
+        parts.append("They were edited or deleted by hand after the import.")
+    if examples:
+        parts.append(f"For example: {'; '.join(examples)}.")
+    raise UndoRefused(" ".join(parts))
+
+
+def _delete_values(ids: list[int]) -> int:
+    deleted = 0
+    for start in range(0, len(ids), _MAX_PARAMS):
+        count, _ = Value.objects.filter(pk__in=ids[start : start + _MAX_PARAMS]).delete()
+        deleted += count
+    return deleted
+
+
+def _remove_added_areas(batch: ImportBatch) -> list[str]:
+    """Areas the import added go with it, unless something else now uses them."""
+    removed: list[str] = []
+    for area in batch.areas_added.all():
+        if area.values.exists() or area.children.exists():
+            continue
+        try:
+            with transaction.atomic():
+                area.delete()
+        except (IntegrityError, ProtectedError, RestrictedError):
+            continue  # something else (a topic page, a comparator group) refers to it
+        removed.append(area.code)
+    return removed
