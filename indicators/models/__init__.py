@@ -14,6 +14,7 @@ from indicators.models.periods import (
     Period,
     PeriodKind,
     PeriodQuerySet,
+    PeriodReading,
 )
 from indicators.models.values import (
     WITHHELD_NOTE,
@@ -42,6 +43,7 @@ __all__ = [
     "IndicatorQuerySet",
     "Period",
     "PeriodKind",
+    "PeriodReading",
     "PeriodQuerySet",
     "Polarity",
     "PublishedValue",

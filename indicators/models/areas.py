@@ -23,6 +23,9 @@ class AreaType(models.TextChoices):
     COUNTY = "county", "County"
     UNITARY = "unitary", "Unitary authority"
     DISTRICT = "district", "District"
+    # ONS statistical groupings (E11 metropolitan counties, E13 Inner and Outer London): never
+    # a tier of the hierarchy, never counted among the regions or districts.
+    GROUPING = "grouping", "Statistical grouping"
     OTHER = "other", "Other"
 
 

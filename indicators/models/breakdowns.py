@@ -14,8 +14,8 @@ class BreakdownType(models.TextChoices):
 
 
 class BreakdownQuerySet(models.QuerySet["Breakdown"]):
-    def get_by_natural_key(self, dimension: str, label: str) -> Breakdown:
-        return self.get(dimension=dimension, label=label)
+    def get_by_natural_key(self, dimension: str, label: str, scheme: str = "") -> Breakdown:
+        return self.get(dimension=dimension, label=label, scheme=scheme)
 
 
 class Breakdown(models.Model):
@@ -23,6 +23,12 @@ class Breakdown(models.Model):
 
     dimension = models.CharField(max_length=16, choices=BreakdownType.choices)
     label = models.CharField(max_length=100)
+    scheme = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The set of categories the label belongs to, where one label is used by "
+        "several, e.g. Fingertips' county-level and district-level deprivation deciles.",
+    )
     sort_order = models.PositiveSmallIntegerField(
         default=0, help_text="Position within its dimension, e.g. age bands youngest first."
     )
@@ -33,8 +39,8 @@ class Breakdown(models.Model):
         ordering = ["dimension", "sort_order", "label"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dimension", "label"],
-                name="breakdown_unique_label_per_dimension",
+                fields=["dimension", "scheme", "label"],
+                name="breakdown_unique_label_per_scheme",
                 violation_error_message="This dimension already has a category with this label.",
             ),
         ]
@@ -42,5 +48,5 @@ class Breakdown(models.Model):
     def __str__(self) -> str:
         return f"{self.get_dimension_display()}: {self.label}"
 
-    def natural_key(self) -> tuple[str, str]:
-        return (self.dimension, self.label)
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.dimension, self.label, self.scheme)

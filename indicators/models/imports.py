@@ -10,7 +10,7 @@ from django.db.models import Q
 from indicators.models.areas import Area
 from indicators.models.breakdowns import Breakdown
 from indicators.models.indicators import Indicator
-from indicators.models.periods import Period
+from indicators.models.periods import Period, PeriodReading
 from indicators.models.values import Value
 
 
@@ -64,6 +64,18 @@ class ImportBatch(models.Model):
         related_name="added_by_imports",
         help_text="Areas this import created from the file's own codes and names.",
     )
+    periods_added = models.ManyToManyField(
+        "Period",
+        blank=True,
+        related_name="added_by_imports",
+        help_text="Periods this import created.",
+    )
+    breakdowns_added = models.ManyToManyField(
+        "Breakdown",
+        blank=True,
+        related_name="added_by_imports",
+        help_text="Breakdowns this import created.",
+    )
 
     class Meta:
         ordering = ["-imported_at"]
@@ -99,6 +111,14 @@ class SourceMapping(models.Model):
         blank=True,
         related_name="source_mappings",
         help_text="Leave empty to leave this source indicator out of imports.",
+    )
+    period_reading = models.CharField(
+        "read years as",
+        max_length=24,
+        choices=PeriodReading.choices,
+        blank=True,
+        default=PeriodReading.AUTOMATIC,
+        help_text="How this source's single years (such as DfE's Reporting year 2013) are meant.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -51,6 +51,12 @@ class Indicator(models.Model):
     polarity = models.CharField(
         max_length=4, choices=Polarity.choices, default=Polarity.NO_JUDGEMENT
     )
+    allows_negative = models.BooleanField(
+        "figures may be negative",
+        default=False,
+        help_text="Tick for net changes and differences, which can be below zero; imports "
+        "refuse negative figures of other indicators.",
+    )
     source = models.CharField(max_length=300, blank=True, help_text="Who publishes the figures.")
     source_url = models.URLField(blank=True)
     methodology = models.TextField(blank=True)

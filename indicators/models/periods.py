@@ -15,6 +15,29 @@ class PeriodKind(models.TextChoices):
     ACADEMIC_YEAR = "ay", "Academic year"
     CALENDAR_YEAR = "cy", "Calendar year"
     SNAPSHOT = "snapshot", "Snapshot date"
+    QUARTER = "quarter", "Quarter"
+    MONTH = "month", "Month"
+    TERM = "term", "School term"
+    WEEK = "week", "Week"
+    HALF = "half", "Half of a financial year"
+
+
+class PeriodReading(models.TextChoices):
+    """How a source's single years are meant. DfE's "Reporting year" 2013 is, for counts over a
+    year such as referrals, the year to 31 March 2013 (financial year 2012/13), and for counts
+    on a day such as children on a plan, 31 March 2013. Blank: decided by the figures the
+    indicator already holds (financial years, snapshots at 31 March, or calendar years)."""
+
+    AUTOMATIC = "", "Decide from the indicator's existing figures"
+    CALENDAR_YEAR = "calendar-year", "A year is that calendar year (2013)"
+    FINANCIAL_YEAR_ENDING = (
+        "financial-year-ending",
+        "A year is the financial year ending 31 March of it (2013 → 2012/13)",
+    )
+    SNAPSHOT_31_MARCH = (
+        "snapshot-31-march",
+        "A year is the count on 31 March of it (2013 → 31 March 2013)",
+    )
 
 
 FINANCIAL_YEAR_RE = re.compile(r"^(\d{4})\s*[/-]\s*(\d{2}|\d{4})$")
