@@ -5,25 +5,15 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, TemplateView
 
-from indicators.exports import values_download_links
-from indicators.figures import FigureBuilder
-from indicators.models import PublishedValue, Value
-from indicators.tables import FiguresTable
-from pages import search  # Also connects the signals that keep the A to Z up to date.
-from pages.markdown import render_markdown
+from pages import (
+    search,  # Also connects the signals that keep the A to Z up to date.
+    selectors,
+)
 from pages.models import Section, Topic, TopicLink
 from pages.permissions import can_view_draft
-from pages.references import Resolver, substitute
-
-
-def unique(items):
-    """Items in first-seen order, without repeats."""
-    return list(dict.fromkeys(items))
 
 
 class HomeView(TemplateView):
@@ -45,36 +35,18 @@ class HomeView(TemplateView):
 
 
 class TopicDetailView(DetailView):
-    @staticmethod
-    def last_updated(topic: Topic, sections: list[Section], values: list[Value]):
-        """The later of the officer's date, the last narrative edit and the last change to the
-        figures the page shows: never older than what the reader sees."""
-        dates = [topic.last_updated] if topic.last_updated else []
-        dates += [timezone.localdate(s.updated_at) for s in sections]
-        dates += [timezone.localdate(v.updated_at) for v in values]
-        return max(dates, default=None)
-
-    @staticmethod
-    def render_narrative(topic: Topic, sections: list[Section]) -> None:
-        """Each section's Markdown as clean HTML, with its live figures filled in; one set of
-        queries for all the page's references."""
-        bodies = {s.pk: substitute(s.body) for s in sections}
-        references = [r for _, refs in bodies.values() for r in refs if r.kind != "invalid"]
-        resolver = Resolver.for_references(references, topic.area)
-        for section in sections:
-            section.html = mark_safe(render_markdown(section.body, resolver=resolver))
+    """A topic page: the published page at this address, or for an officer who may see it,
+    the unpublished page or the draft (`?draft=1`) there, under a banner."""
 
     model = Topic
     context_object_name = "topic"
 
-    def topics(self):
-        return Topic.objects.select_related(
-            "author", "area__parent__parent__parent"
-        ).prefetch_related(
-            Prefetch("sections", queryset=Section.objects.select_related("indicator")),
-            "links",
-            "comparators",
-        )
+    @staticmethod
+    def render_narrative(topic: Topic, sections: list[Section]) -> None:
+        """Give each section its `html`, as `selectors.narrative` renders it: for callers that
+        render a page's narrative without the page (the page itself reads `TopicPage`)."""
+        for section, html in zip(sections, selectors.narrative(topic, sections), strict=True):
+            section.html = html
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
@@ -89,7 +61,8 @@ class TopicDetailView(DetailView):
         path, user = self.kwargs["path"], self.request.user
         self.draft = None
         self.pending_draft = None
-        published = self.topics().published().filter(path=path).first()
+        topics = selectors.page_topics()
+        published = topics.published().filter(path=path).first()
         if not user.is_authenticated or not user.is_staff:
             if published is None:
                 raise Http404("No published page has this address.")
@@ -98,11 +71,11 @@ class TopicDetailView(DetailView):
             pending = Topic.objects.filter(draft_of=published).first()
             if pending is not None and can_view_draft(user, pending):
                 if self.request.GET.get("draft"):
-                    self.draft = self.topics().get(pk=pending.pk)
+                    self.draft = topics.get(pk=pending.pk)
                     return self.draft
                 self.pending_draft = pending
             return published
-        unpublished = self.topics().pages().filter(path=path).first()
+        unpublished = topics.pages().filter(path=path).first()
         if unpublished is None or not can_view_draft(user, unpublished):
             raise Http404("No published page has this address.")
         self.draft = unpublished
@@ -110,46 +83,9 @@ class TopicDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        topic = self.object
-        sections = list(topic.sections.all())
-        for section in sections:
-            section.figures = None
-        self.render_narrative(topic, sections)
-        indicator_sections = [s for s in sections if s.indicator_id]
-        values = []
-        if topic.area is not None and indicator_sections:
-            comparators = topic.area.ancestors()
-            comparators += [a for a in topic.comparators.all() if a not in comparators]
-            values = list(
-                PublishedValue.objects.for_topic_page(
-                    indicator_ids=sorted({s.indicator_id for s in indicator_sections}),
-                    area=topic.area,
-                    comparator_ids=[a.pk for a in comparators],
-                )
-            )
-            builder = FigureBuilder(values, topic.area, comparators)
-            for section in indicator_sections:
-                section.figures = builder.build(section.indicator, section.breakdown_dimension)
-                if section.figures is not None:
-                    section.table = FiguresTable(section.figures)
-                    section.chart_id = f"{section.anchor}-data"
-                    section.downloads = values_download_links(
-                        section.indicator,
-                        areas=unique(v.area for v in section.figures.values),
-                        periods=unique(v.period for v in section.figures.values),
-                        breakdown=section.breakdown_dimension or "none",
-                    )
-        context["last_updated"] = self.last_updated(topic, sections, values)
-        context["draft"] = self.draft
-        context["pending_draft"] = self.pending_draft
-        context["child_pages"] = (
-            Topic.objects.live()
-            .filter(parent_id=topic.public_topic.pk)
-            .order_by("sort_order", "title")
+        context["page"] = selectors.topic_page(
+            self.object, preview=self.draft is not None, pending_draft=self.pending_draft
         )
-        context["sections"] = sections
-        context["indicator_sections"] = indicator_sections
-        context["breadcrumbs"] = topic.ancestors()
         return context
 
 

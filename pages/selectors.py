@@ -1,0 +1,221 @@
+"""What a topic page shows, read in one go: a plain `TopicPage` for its template, built from the
+topic, its sections and links, and the figures of its indicators (`indicators.selectors`).
+
+Selectors only read. Fetch the topic from `page_topics()`, which brings with it what
+`topic_page` reads, so that a page costs the same few queries however much data it shows."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from indicators.exports import values_download_links
+from indicators.figures import FigureBuilder, SectionFigures
+from indicators.models import PublishedValue, Value
+from indicators.selectors import Download, Figures, IndicatorFacts, indicator_facts, page_figures
+from pages.markdown import render_markdown
+from pages.models import Section, Topic, TopicQuerySet
+from pages.references import Resolver, substitute
+
+T = TypeVar("T")
+
+
+def unique(items: Iterable[T]) -> list[T]:
+    """Items in first-seen order, without repeats."""
+    return list(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link the page lists: a breadcrumb, a page under this one, a download or a link
+    elsewhere, with the words shown after it ("" for none)."""
+
+    title: str
+    url: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote the page, for readers to contact; "" for what they did not give."""
+
+    name: str
+    job_title: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class DraftNotice:
+    """What the banner over a page says to an officer about a draft: the page shown, or the
+    draft of it that is waiting."""
+
+    status: str  # e.g. "Draft", "In review"
+    edit_url: str  # the draft in the admin
+    published_url: str  # the published page it is a draft of; "" when there is none
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A block of narrative, and the figures of its indicator when it has one."""
+
+    anchor: str
+    heading: str
+    html: SafeString  # the narrative as clean HTML, its live figures filled in
+    indicator: IndicatorFacts | None = None  # the indicator the section is about
+    figures: Figures | None = None  # its figures for the page's area; None when there are none
+    downloads: tuple[Download, ...] = ()  # exactly the figures shown, in each format
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    """A topic page as its template shows it."""
+
+    title: str
+    summary: str
+    breadcrumbs: tuple[Link, ...]  # the pages above this one, from the top down
+    sections: tuple[PageSection, ...]
+    child_pages: tuple[Link, ...]  # the published pages under this one, in their order
+    links: tuple[Link, ...]  # downloads and links
+    author: Author | None
+    last_updated: datetime.date | None
+    draft: DraftNotice | None = None  # the page shown is unpublished: seen by an officer
+    pending_draft: DraftNotice | None = None  # a draft of this published page is waiting
+
+    @property
+    def indicator_sections(self) -> tuple[PageSection, ...]:
+        """The sections about an indicator, listed under “Indicators on this page”."""
+        return tuple(s for s in self.sections if s.indicator is not None)
+
+
+def page_topics() -> TopicQuerySet:
+    """Topics with what `topic_page` reads (author, area and the areas above it, sections with
+    their indicators, links, comparators) fetched in the same few queries."""
+    return Topic.objects.select_related("author", "area__parent__parent__parent").prefetch_related(
+        Prefetch("sections", queryset=Section.objects.select_related("indicator")),
+        "links",
+        "comparators",
+    )
+
+
+def topic_page(
+    topic: Topic, *, preview: bool = False, pending_draft: Topic | None = None
+) -> TopicPage:
+    """The page of `topic` (fetched from `page_topics()`). `preview` says that the topic is
+    not published and is shown to an officer; `pending_draft` is a draft of the published
+    `topic` that the officer may preview."""
+    sections = list(topic.sections.all())
+    values, figures = section_figures(topic, sections)
+    author = topic.author
+    return TopicPage(
+        title=topic.title,
+        summary=topic.summary,
+        breadcrumbs=tuple(Link(t.title, t.get_absolute_url()) for t in topic.ancestors()),
+        sections=tuple(
+            page_section(section, html, figures.get(section.pk))
+            for section, html in zip(sections, narrative(topic, sections), strict=True)
+        ),
+        child_pages=tuple(
+            Link(child.title, child.get_absolute_url(), child.summary)
+            for child in Topic.objects.live()
+            .filter(parent_id=topic.public_topic.pk)
+            .order_by("sort_order", "title")
+        ),
+        links=tuple(Link(link.title, link.href, link.description) for link in topic.links.all()),
+        author=Author(author.name, author.job_title, author.email, author.phone)
+        if author is not None
+        else None,
+        last_updated=last_updated(topic, sections, values),
+        draft=draft_notice(topic, topic.draft_of if topic.draft_of_id else None)
+        if preview
+        else None,
+        pending_draft=draft_notice(pending_draft, topic) if pending_draft is not None else None,
+    )
+
+
+def narrative(topic: Topic, sections: list[Section]) -> list[SafeString]:
+    """Each section's Markdown as clean HTML, with its live figures filled in; one set of
+    queries for all the page's references."""
+    references = [r for s in sections for r in substitute(s.body)[1] if r.kind != "invalid"]
+    resolver = Resolver.for_references(references, topic.area)
+    return [mark_safe(render_markdown(s.body, resolver=resolver)) for s in sections]
+
+
+def section_figures(
+    topic: Topic, sections: list[Section]
+) -> tuple[list[Value], dict[int, SectionFigures]]:
+    """Every value the page shows (one query), and the figures of each section about an
+    indicator that has figures for the page's area, by the section's id."""
+    about = [(s, s.indicator) for s in sections if s.indicator is not None]
+    if topic.area is None or not about:
+        return [], {}
+    comparators = topic.area.ancestors()
+    comparators += [a for a in topic.comparators.all() if a not in comparators]
+    values = list(
+        PublishedValue.objects.for_topic_page(
+            indicator_ids=sorted({indicator.pk for _, indicator in about}),
+            area=topic.area,
+            comparator_ids=[a.pk for a in comparators],
+        )
+    )
+    builder = FigureBuilder(values, topic.area, comparators)
+    figures = {}
+    for section, indicator in about:
+        built = builder.build(indicator, section.breakdown_dimension)
+        if built is not None:
+            figures[section.pk] = built
+    return values, figures
+
+
+def page_section(section: Section, html: SafeString, figures: SectionFigures | None) -> PageSection:
+    """A section with its narrative and, when its indicator has them, its figures and their
+    downloads."""
+    indicator = section.indicator
+    if indicator is None or figures is None:
+        return PageSection(
+            anchor=section.anchor,
+            heading=section.heading,
+            html=html,
+            indicator=indicator_facts(indicator) if indicator is not None else None,
+        )
+    links = values_download_links(
+        indicator,
+        areas=unique(v.area for v in figures.values),
+        periods=unique(v.period for v in figures.values),
+        breakdown=section.breakdown_dimension or "none",
+    )
+    return PageSection(
+        anchor=section.anchor,
+        heading=section.heading,
+        html=html,
+        indicator=indicator_facts(indicator),
+        figures=page_figures(figures, f"{section.anchor}-data"),
+        downloads=tuple(Download(label, url) for label, url in links),
+    )
+
+
+def last_updated(
+    topic: Topic, sections: list[Section], values: list[Value]
+) -> datetime.date | None:
+    """The later of the officer's date, the last narrative edit and the last change to the
+    figures the page shows: never older than what the reader sees."""
+    dates = [topic.last_updated] if topic.last_updated else []
+    dates += [timezone.localdate(s.updated_at) for s in sections]
+    dates += [timezone.localdate(v.updated_at) for v in values]
+    return max(dates, default=None)
+
+
+def draft_notice(draft: Topic, published: Topic | None) -> DraftNotice:
+    """The banner's words about `draft`, a draft of `published` (None: of no published page)."""
+    return DraftNotice(
+        status=draft.get_status_display(),
+        edit_url=reverse("admin:pages_topic_change", args=[draft.pk]),
+        published_url=published.get_absolute_url() if published is not None else "",
+    )
