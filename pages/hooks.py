@@ -32,7 +32,4 @@ def indicator_home(indicator: Indicator) -> tuple[Area, list[Area]] | None:
     )
     if section is None:
         return None
-    area = section.topic.area
-    comparators = area.ancestors()
-    comparators += [a for a in section.topic.comparators.all() if a not in comparators]
-    return area, comparators
+    return section.topic.area, section.topic.comparison_areas()

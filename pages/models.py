@@ -274,6 +274,15 @@ class Topic(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.path,)
 
+    def comparison_areas(self) -> list[Area]:
+        """The areas the page's area is compared with: its parents up to England, then the
+        officer's chosen comparators. The area's parents should be selected with it."""
+        if self.area is None:
+            return []
+        areas = self.area.ancestors()
+        areas += [a for a in self.comparators.all() if a not in areas]
+        return areas
+
     def get_absolute_url(self) -> str:
         url = reverse("pages:topic", kwargs={"path": self.path})
         return f"{url}?draft=1" if self.draft_of_id else url

@@ -156,8 +156,7 @@ def section_figures(
     about = [(s, s.indicator) for s in sections if s.indicator is not None]
     if topic.area is None or not about:
         return [], {}
-    comparators = topic.area.ancestors()
-    comparators += [a for a in topic.comparators.all() if a not in comparators]
+    comparators = topic.comparison_areas()
     values = list(
         PublishedValue.objects.for_topic_page(
             indicator_ids=sorted({indicator.pk for _, indicator in about}),
