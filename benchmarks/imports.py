@@ -49,20 +49,6 @@ YEARS = range(2008, 2024)  # 16 financial years, 2008/09 to 2023/24
 CHUNK = 10_000
 TARGET = 0.25
 MEMORY_TARGET_MB = 300
-HEADER = [
-    "indicator",
-    "area_code",
-    "area_name",
-    "period",
-    "breakdown",
-    "value",
-    "status",
-    "count",
-    "denominator",
-    "lower_ci",
-    "upper_ci",
-    "note",
-]
 UNITS = [  # (unit, multiplier, population)
     ("percentage", 100, ""),
     ("rate", 10_000, "population aged under 18"),
@@ -210,9 +196,12 @@ def file_rows(
 
 
 def write_file(path: Path, rows: Iterator[list[str]]) -> int:
+    """A file in our template, as an officer would fill in the blank template."""
+    from indicators.admin.blank_template import TEMPLATE_COLUMNS
+
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
+        writer.writerow(TEMPLATE_COLUMNS)
         count = 0
         for row in rows:
             writer.writerow(row)

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators.exports import neutralise_formula
 from indicators.importing.validation import SYMBOLS
+from indicators.importing.writing import DATA_FIELDS
 from indicators.models import (
     Area,
     AreaType,
@@ -45,13 +46,9 @@ TEMPLATE_COLUMNS = (
     "area_name",
     "period",
     "breakdown",
-    "value",
-    "status",
-    "count",
-    "denominator",
-    "lower_ci",
-    "upper_ci",
-    "note",
+    # The parts of a figure the importer writes, but for the illustrative flag (an extra
+    # column: an officer's own figures are real).
+    *(name for name in DATA_FIELDS if name != "is_illustrative"),
 )
 EXTRA_COLUMNS = ("area_type", "parent_code", "is_illustrative")
 
