@@ -12,7 +12,7 @@ from pages import (
     search,  # Also connects the signals that keep the A to Z up to date.
     selectors,
 )
-from pages.models import Section, Topic, TopicLink
+from pages.models import Topic, TopicLink
 from pages.permissions import can_view_draft
 
 
@@ -40,13 +40,6 @@ class TopicDetailView(DetailView):
 
     model = Topic
     context_object_name = "topic"
-
-    @staticmethod
-    def render_narrative(topic: Topic, sections: list[Section]) -> None:
-        """Give each section its `html`, as `selectors.narrative` renders it: for callers that
-        render a page's narrative without the page (the page itself reads `TopicPage`)."""
-        for section, html in zip(sections, selectors.narrative(topic, sections), strict=True):
-            section.html = html
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
