@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.html import format_html
 
-from indicators.figures import area_name, compare, figure_text, when
+from indicators.figures import area_name, compare, figure_text, tier_nouns, when
 from indicators.models import Area, Breakdown, Indicator, Period, PublishedValue, Value
+from indicators.models.areas import same_tier
 
 REFERENCE = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.S)
 KINDS = {"value", "trend", "compare", "rank"}
@@ -115,7 +117,7 @@ class Resolver:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     areas: dict[str, Area] = field(default_factory=dict)
     values: list[Value] = field(default_factory=list)
-    breakdowns: dict[str, Breakdown] = field(default_factory=dict)
+    breakdowns: dict[str, Breakdown | None] = field(default_factory=dict)
     period_codes: set[str] = field(default_factory=set)
     _by_series: dict | None = field(default=None, repr=False)
 
@@ -157,9 +159,7 @@ class Resolver:
                 Period.objects.filter(code__in=wanted_periods).values_list("code", flat=True)
             )
         if any(r.option("breakdown") for r in references):
-            resolver.breakdowns = {
-                f"{b.dimension}: {b.label}".lower(): b for b in Breakdown.objects.all()
-            }
+            resolver.breakdowns = breakdown_names(Breakdown.objects.all())
         resolver.add_siblings([r for r in references if r.kind == "rank"])
         return resolver
 
@@ -220,6 +220,16 @@ class Resolver:
                 f"There is no breakdown “{breakdown}”: write it as “dimension: category”, "
                 f"e.g. “age: 1-4”."
             )
+        if breakdown and self.breakdowns[breakdown.lower()] is None:
+            schemes = sorted(
+                b.scheme
+                for b in self.breakdowns.values()
+                if b is not None and f"{b.dimension}: {b.label}".lower() == breakdown.lower()
+            )
+            raise ReferenceError(
+                f"“{breakdown}” is a category of more than one set: name the set in brackets, "
+                f"e.g. “{breakdown} ({schemes[0]})”."
+            )
 
     # --- resolving -----------------------------------------------------------------------
 
@@ -231,7 +241,10 @@ class Resolver:
         """The area's values of the reference's indicator and breakdown, oldest first."""
         if area is None:
             return []
-        breakdown = self.breakdowns.get(reference.option("breakdown").lower())
+        named = reference.option("breakdown").lower()
+        breakdown = self.breakdowns.get(named)
+        if named and breakdown is None:  # unknown, or a category of two sets: no series
+            return []
         if self._by_series is None:  # the values by series, indexed once
             self._by_series = defaultdict(list)
             for v in self.values:
@@ -313,6 +326,7 @@ class Resolver:
                 for v in self.values
                 if v.indicator.slug == reference.indicator
                 and v.area.parent_id == area.parent_id
+                and same_tier(v.area.area_type, area.area_type)
                 and v.breakdown_id is None
                 and v.period_id == value.period_id
                 and v.value is not None
@@ -321,13 +335,26 @@ class Resolver:
                 return None
             ordered = sorted(siblings, key=lambda v: -v.value)
             position = next(i for i, v in enumerate(ordered, 1) if v.pk == value.pk)
-            group = f"{len(ordered)} {area.get_area_type_display().lower()}s"
+            group = f"{len(ordered)} {tier_nouns(v.area for v in ordered)[1]}"
             if position == 1:
                 return f"the highest of the {group}"
             if position == len(ordered):
                 return f"the lowest of the {group}"
             return f"{_ordinal(position)} highest of the {group}"
         return None
+
+
+def breakdown_names(breakdowns: Iterable[Breakdown]) -> dict[str, Breakdown | None]:
+    """How narrative names a breakdown, lower-cased: “dimension: category”, and, with its set
+    in brackets, “dimension: category (set)”. A category of two sets (Fingertips' county and
+    district deprivation deciles share labels) maps to None: its set must be named."""
+    names: dict[str, Breakdown | None] = {}
+    for b in breakdowns:
+        plain = f"{b.dimension}: {b.label}".lower()
+        names[plain] = b if plain not in names else None
+        if b.scheme:
+            names[f"{plain} ({b.scheme})".lower()] = b
+    return names
 
 
 def _ordinal(n: int) -> str:
