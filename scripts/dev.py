@@ -85,7 +85,9 @@ def start() -> None:
 
 def test(pytest_args: list[str]) -> None:
     install("test")
-    run(PYTHON, "-m", "pytest", *pytest_args)
+    # On every core (pytest-xdist, one test database per worker); a -n given here comes later
+    # and wins, e.g. `-n 0` to run one file at once without starting workers.
+    run(PYTHON, "-m", "pytest", "-n", "auto", *pytest_args)
 
 
 def main() -> None:

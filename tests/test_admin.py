@@ -4,17 +4,22 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import escape
 
-from pages.demo import content
 from pages.models import Section, Topic
 from pages.services import OFFICERS_GROUP, create_officer, officer_permission_codenames
+from tests.factories import LANCASHIRE, TEAM, AreaFactory, build_child_protection
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def officer_client(client, demo):
-    """An officer of the team that looks after the demo pages."""
-    user, _ = create_officer(username="analyst", password="a-long-test-password", team=content.TEAM)
+def child_protection(db):
+    return build_child_protection()
+
+
+@pytest.fixture
+def officer_client(client, child_protection):
+    """An officer of the team that looks after the Child protection page."""
+    user, _ = create_officer(username="analyst", password="a-long-test-password", team=TEAM)
     client.force_login(user)
     return client
 
@@ -84,7 +89,8 @@ def test_topic_admin_edits_sections_inline(officer_client):
     assert escape(Section.objects.get(topic=page, anchor="referrals").heading) in content
 
 
-def test_autocomplete_finds_areas_for_officers(officer_client):
+def test_autocomplete_finds_areas_for_officers(officer_client, child_protection):
+    AreaFactory(code="E07000126", name="South Ribble", parent=child_protection.areas[LANCASHIRE])
     response = officer_client.get(
         reverse("admin:autocomplete"),
         {
@@ -115,7 +121,7 @@ def test_topic_form_lists_references_and_previews_them(officer_client):
     assert "<script>" not in result["html"]
 
 
-def test_preview_needs_a_logged_in_officer(client, demo):
+def test_preview_needs_a_logged_in_officer(client, child_protection):
     page = Topic.objects.get(slug="child-protection")
     response = client.post(reverse("admin:pages_topic_preview", args=[page.pk]), {"body": "x"})
     assert response.status_code == 302  # to the login page
@@ -167,7 +173,7 @@ def test_review_dashboard_lists_each_kind_of_problem(officer_client):
     value.save()
     url = reverse("admin:pages_topic_review")
     html = officer_client.get(url).content.decode()
-    assert "review was due on 19/03/2015" in html  # the demo's review date has passed
+    assert "review was due on 19/03/2015" in html  # the page's review date has passed
     assert "New data since the narrative was last edited (1)" in html
     assert "{{referrals-rate | area=Preston}}" in html  # Preston has no referral figures
     assert "<code>612.4</code>" in html
@@ -177,8 +183,8 @@ def test_review_dashboard_lists_each_kind_of_problem(officer_client):
     )
 
 
-def test_review_dashboard_per_officer(client, demo):
-    user, _ = create_officer(username="afzal", password="a-long-test-password", team=content.TEAM)
+def test_review_dashboard_per_officer(client, child_protection):
+    user, _ = create_officer(username="afzal", password="a-long-test-password", team=TEAM)
     other, _ = create_officer(
         username="other", email="other@example.org", password="a-long-test-password"
     )

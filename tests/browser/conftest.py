@@ -15,8 +15,15 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Visitor
 
-# The apps whose tables `load_demo` fills.
-DEMO_APPS = ["indicators", "pages"]
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, see pyproject.toml) every browser test runs on
+    the same worker, so that they share one Chromium and one load of the demo."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="package")
@@ -44,24 +51,12 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def demo_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the demo content is kept, as a Django fixture, once `load_demo` has built it."""
-    return tmp_path_factory.mktemp("demo") / "demo.json"
-
-
 @pytest.fixture
 def demo_site(live_server, demo_dump: Path) -> str:
-    """The live server's base URL, with the demo content committed where its thread can read
-    it. (`live_server` brings `transactional_db`, which empties the tables after each test.)
-
-    The first test runs `load_demo` itself; it validates every row (`full_clean`) and takes over
-    a second, so later tests reload its result with `loaddata`, which takes a tenth of that."""
-    if demo_dump.exists():
-        call_command("loaddata", demo_dump, verbosity=0)
-    else:
-        call_command("load_demo", verbosity=0)
-        call_command("dumpdata", *DEMO_APPS, output=demo_dump, verbosity=0)
+    """The live server's base URL, with the demo content (`load_demo`'s result, from the
+    `demo_dump` of tests/conftest.py) committed where its thread can read it. (`live_server`
+    brings `transactional_db`, which empties the tables after each test.)"""
+    call_command("loaddata", demo_dump, verbosity=0)
     return live_server.url
 
 

@@ -10,15 +10,22 @@ import pytest
 from indicators.disclosure import apply_disclosure_control
 from indicators.models import Area, Breakdown, Indicator, Period, PublishedValue, Value
 from pages.models import Topic
+from tests.factories import CHILD_PROTECTION_URL as URL
+from tests.factories import TEAM, build_child_protection
 
 pytestmark = pytest.mark.django_db
 
-URL = "/children-and-young-people/childrens-social-care/child-protection/"
 PERIOD = "2013-03-31"
 
 
 @pytest.fixture
-def small_numbers(demo):
+def child_protection(db):
+    """The Child protection page with its age bands, in the small Lancashire."""
+    return build_child_protection(["about", "children-with-a-plan", "age"])
+
+
+@pytest.fixture
+def small_numbers(child_protection):
     """District counts of children with a plan, one of them 3 (under the rule), with the
     county's total published; and age bands of the county, one of them 2."""
     indicator = Indicator.objects.get(slug="cpp-count")
@@ -140,13 +147,12 @@ def test_demo_seed_figures_are_not_withheld(demo):
     assert Breakdown.objects.exists() and Topic.objects.exists()
 
 
-def test_an_officer_edit_in_the_admin_applies_the_rule(client, demo):
+def test_an_officer_edit_in_the_admin_applies_the_rule(client, child_protection):
     from django.urls import reverse
 
-    from pages.demo import content
     from pages.services import create_officer
 
-    user, _ = create_officer(username="analyst", password="a-long-test-password", team=content.TEAM)
+    user, _ = create_officer(username="analyst", password="a-long-test-password", team=TEAM)
     client.force_login(user)
     value = Value.objects.get(
         area__code="E10000017",
@@ -176,7 +182,7 @@ def test_an_officer_edit_in_the_admin_applies_the_rule(client, demo):
     assert value.withheld == "primary"
 
 
-def test_an_import_applies_the_rule_and_undo_reapplies_it(demo):
+def test_an_import_applies_the_rule_and_undo_reapplies_it(child_protection):
     import io
 
     from indicators.importing.services import import_values, undo_import

@@ -99,7 +99,7 @@ def test_indicator_page_filters_the_table(indicator, django_assert_num_queries):
 
 
 def test_indicator_page_hides_withheld_figures(indicator):
-    indicator.values.filter(area__name="Preston").update(withheld="small count")
+    indicator.values.filter(area__name="Preston").update(withheld="primary")
     page = indicator_page(indicator, QueryDict("area_type=district"))
     withheld = [v for v in page.values if v.area.name == "Preston"]
     assert withheld and all(v.value is None for v in withheld)

@@ -4,11 +4,10 @@ import pytest
 from django.core.cache import cache
 
 from pages.search import a_z_index, sort_key
-from tests.factories import TopicFactory
+from tests.factories import CHILD_PROTECTION_URL as CHILD_PROTECTION
+from tests.factories import TopicFactory, build_child_protection
 
 pytestmark = pytest.mark.django_db
-
-CHILD_PROTECTION = "/children-and-young-people/childrens-social-care/child-protection/"
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +25,15 @@ def strip_letters(html: str) -> tuple[set[str], set[str]]:
     assert all(slug.upper() == letter for slug, letter in linked)
     greyed = set(re.findall(r'<span class="a-z-empty">([A-Z])<', strip))
     return {letter for _, letter in linked}, greyed
+
+
+@pytest.fixture
+def topics(db):
+    """The Child protection page and the topics around it, and Smoking (also known as Tobacco,
+    Stop smoking) under a theme of its own, as in the demo."""
+    build_child_protection(["about"])
+    theme = TopicFactory(title="Health and wellbeing", keywords="Public health, Lifestyle")
+    TopicFactory(parent=theme, title="Smoking", keywords="Tobacco, Stop smoking")
 
 
 def entries(html: str) -> list[str]:
@@ -46,7 +54,7 @@ def test_demo_strip_links_letters_with_topics_and_greys_the_rest(client, demo):
     assert '<span class="a-z-empty">X<span class="visually-hidden"> (no topics)</span>' in html
 
 
-def test_index_lists_every_letter_with_entries_in_order(client, demo):
+def test_index_lists_every_letter_with_entries_in_order(client, topics):
     html = client.get("/a-z/").content.decode()
     headings = re.findall(r'<h2 id="a-z-([a-z])">', html)
     assert headings == sorted(headings)
@@ -58,7 +66,7 @@ def test_index_lists_every_letter_with_entries_in_order(client, demo):
     assert html.index("<h1>") < html.index("<h2")
 
 
-def test_keywords_are_entries_that_link_to_their_topic(client, demo):
+def test_keywords_are_entries_that_link_to_their_topic(client, topics):
     response = client.get("/a-z/s/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -70,7 +78,7 @@ def test_keywords_are_entries_that_link_to_their_topic(client, demo):
     assert listed == sorted(listed, key=sort_key)
 
 
-def test_letter_page_marks_the_current_letter(client, demo):
+def test_letter_page_marks_the_current_letter(client, topics):
     html = client.get("/a-z/c/").content.decode()
     assert '<a href="/a-z/c/" aria-current="page">C</a>' in html
     assert html.count('aria-current="page"') == 2  # The strip and the breadcrumbs.
@@ -78,14 +86,14 @@ def test_letter_page_marks_the_current_letter(client, demo):
     assert "<h1>Topics A to Z: C</h1>" in html
 
 
-def test_letter_is_case_insensitive(client, demo):
+def test_letter_is_case_insensitive(client, topics):
     upper, lower = client.get("/a-z/C/"), client.get("/a-z/c/")
     assert upper.status_code == lower.status_code == 200
     assert entries(upper.content.decode()) == entries(lower.content.decode())
     assert '<link rel="canonical" href="/a-z/c/">' in upper.content.decode()
 
 
-def test_empty_letter_is_a_page_that_says_so(client, demo):
+def test_empty_letter_is_a_page_that_says_so(client, topics):
     response = client.get("/a-z/x/")
     assert response.status_code == 200
     assert "No topics begin with X." in response.content.decode()

@@ -5,10 +5,15 @@ import pytest
 from core.caching import current_version
 from indicators.models import Value
 from pages.models import Section
+from tests.factories import CHILD_PROTECTION_URL as URL
+from tests.factories import build_child_protection
 
 pytestmark = pytest.mark.django_db
 
-URL = "/children-and-young-people/childrens-social-care/child-protection/"
+
+@pytest.fixture
+def child_protection(db):
+    return build_child_protection(["about", "district-rates"])
 
 
 def preston():
@@ -17,14 +22,14 @@ def preston():
     )
 
 
-def test_cached_page_costs_one_query(client, demo, django_assert_num_queries):
+def test_cached_page_costs_one_query(client, child_protection, django_assert_num_queries):
     first = client.get(URL)
     with django_assert_num_queries(1):  # the content version
         second = client.get(URL)
     assert second.content == first.content
 
 
-def test_a_data_change_shows_at_once(client, demo):
+def test_a_data_change_shows_at_once(client, child_protection):
     assert "73.3" in client.get(URL).content.decode()
     value = preston()
     value.value = Decimal("81.9")
@@ -33,7 +38,7 @@ def test_a_data_change_shows_at_once(client, demo):
     assert "81.9" in html
 
 
-def test_narrative_and_deletes_bump_the_version(client, demo):
+def test_narrative_and_deletes_bump_the_version(client, child_protection):
     before = current_version()
     section = Section.objects.get(anchor="about")
     section.body = "New words."
@@ -45,7 +50,7 @@ def test_narrative_and_deletes_bump_the_version(client, demo):
 
 
 def test_officers_are_never_served_a_cached_page(
-    client, demo, admin_user, django_assert_max_num_queries
+    client, child_protection, admin_user, django_assert_max_num_queries
 ):
     client.get(URL)
     client.force_login(admin_user)

@@ -3,14 +3,15 @@ from django.core.management import call_command
 
 from pages.checker import check_sections, convert
 from pages.models import Section
+from tests.factories import CHILD_PROTECTION_URL as URL
+from tests.factories import build_child_protection
 
 pytestmark = pytest.mark.django_db
 
-URL = "/children-and-young-people/childrens-social-care/child-protection/"
-
 
 @pytest.fixture
-def section(demo):
+def section(db):
+    build_child_protection()
     section = Section.objects.select_related("topic", "indicator").get(anchor="referrals")
     section.body = (
         "In 2012/13 the rate rose to 638.6 per 10,000 children, above England (520.7). "

@@ -7,10 +7,10 @@ from indicators.models import Value
 from pages.markdown import render_markdown
 from pages.models import Section, Topic
 from pages.references import ReferenceError, Resolver, find, parse
+from tests.factories import CHILD_PROTECTION_URL as URL
+from tests.factories import DISTRICTS, build_child_protection
 
 pytestmark = pytest.mark.django_db
-
-URL = "/children-and-young-people/childrens-social-care/child-protection/"
 
 
 def render(text: str, topic: Topic | None = None) -> str:
@@ -20,8 +20,9 @@ def render(text: str, topic: Topic | None = None) -> str:
 
 
 @pytest.fixture
-def page(demo):
-    return Topic.objects.get(slug="child-protection")
+def page(db):
+    """The Child protection page, its live figures and theirs, in the small Lancashire."""
+    return build_child_protection().page
 
 
 def test_parse_kinds_and_options():
@@ -57,8 +58,8 @@ def test_parse_kinds_and_options():
         ("{{trend referrals-rate}}", "up from 557.0 per 10,000 (illustrative) in 2011/12"),
         ("{{compare referrals-rate | with=England}}", "higher than England (520.7 per 10,000)"),
         ("{{compare re-referrals | with=North West}}", "higher than the North West (26.4%)"),
-        ("{{rank cpp-rate | area=Preston}}", "the highest of the 12 districts"),
-        ("{{rank cpp-rate | area=Burnley}}", "2nd highest of the 12 districts"),
+        ("{{rank cpp-rate | area=Preston}}", f"the highest of the {len(DISTRICTS)} districts"),
+        ("{{rank cpp-rate | area=Burnley}}", f"2nd highest of the {len(DISTRICTS)} districts"),
     ],
 )
 def test_references_render_with_unit_and_decimals(page, reference, expected):
@@ -102,6 +103,7 @@ def test_a_new_figure_changes_the_page_text(client, page):
 
 
 def test_deleted_data_shows_a_marker_not_a_crash_or_a_blank(client, page):
+    assert "figure not available" not in client.get(URL).content.decode()
     Value.objects.filter(area__code="E07000124", indicator__slug="cpp-rate").delete()
     html = client.get(URL).content.decode()
     assert html.count("figure not available") >= 1

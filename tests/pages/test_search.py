@@ -6,11 +6,10 @@ from django.core.cache import cache
 from django.db import connection
 
 from pages.search import MAX_QUERY_LENGTH, parse_query, stem
-from tests.factories import IndicatorFactory, SectionFactory, TopicFactory
+from tests.factories import CHILD_PROTECTION_URL as CHILD_PROTECTION
+from tests.factories import IndicatorFactory, SectionFactory, TopicFactory, build_child_protection
 
 pytestmark = pytest.mark.django_db
-
-CHILD_PROTECTION = "/children-and-young-people/childrens-social-care/child-protection/"
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +42,14 @@ def test_demo_searches_find_child_protection_first(client, demo, q):
     assert "<mark>" in html
 
 
-def test_results_are_counted_and_highlighted(client, demo):
+@pytest.fixture
+def child_protection(db):
+    """The Child protection page, its indicators and the topics around it (Children in need,
+    also known as Domestic abuse; Children in care), as in the demo."""
+    return build_child_protection()
+
+
+def test_results_are_counted_and_highlighted(client, child_protection):
     html = search(client, "referrals")
     count = len(result_urls(html))
     assert f"{count} results for “referrals”" in html
@@ -55,20 +61,20 @@ def test_results_are_counted_and_highlighted(client, demo):
     )
 
 
-def test_keyword_match_is_shown(client, demo):
+def test_keyword_match_is_shown(client, child_protection):
     html = search(client, "safeguarding")
     assert "1 result for “safeguarding”" in html
     assert "Also known as: <mark>Safeguarding</mark>" in html
 
 
-def test_narrative_match_links_to_its_section(client, demo):
+def test_narrative_match_links_to_its_section(client, child_protection):
     html = search(client, "domestic abuse neglect")
     assert result_urls(html) == [CHILD_PROTECTION]
     assert f'<a href="{CHILD_PROTECTION}#re-referrals">Re-referrals within 12 months</a>' in html
     assert "<mark>domestic</mark> <mark>abuse</mark>" in html
 
 
-def test_search_box_keeps_the_query(client, demo):
+def test_search_box_keeps_the_query(client, child_protection):
     html = search(client, "protection plan")
     assert 'id="site-search-q" type="search" name="q" value="protection plan"' in html
     assert 'id="search-q" type="search" name="q" value="protection plan"' in html
