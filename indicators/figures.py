@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from core import formatting
 from indicators import stats
-from indicators.models import Area, Indicator, Period, Polarity, Unit, Value
+from indicators.models import Area, AreaType, Indicator, Period, Polarity, Unit, Value
+from indicators.models.areas import same_tier
 
 ChartKind = str  # "trend" | "areas" | "breakdown"
 
@@ -112,6 +113,48 @@ def area_name(area: Area) -> str:
     return f"the {area.display_name}" if area.area_type == "region" else area.display_name
 
 
+def in_tiers(area: Area) -> bool:
+    """Whether an area is a tier of the hierarchy, to be counted and ranked among its
+    siblings: a statistical grouping (Inner London, Greater Manchester) or an “other” area is
+    not, even if it were given a parent."""
+    return area.area_type not in (AreaType.GROUPING, AreaType.OTHER)
+
+
+_TIER_NOUNS = {
+    AreaType.COUNTRY: ("country", "countries"),
+    AreaType.REGION: ("region", "regions"),
+    AreaType.COUNTY: ("county", "counties"),
+    AreaType.UNITARY: ("unitary authority", "unitary authorities"),
+    AreaType.DISTRICT: ("district", "districts"),
+}
+
+
+def tier_nouns(areas: Iterable[Area]) -> tuple[str, str]:
+    """What a set of sibling areas are called in a sentence, singular and plural: “district”
+    and “districts”; “local authority” for counties and unitary authorities together (a
+    region's), “area” for anything else."""
+    types = {area.area_type for area in areas}
+    if len(types) == 1:
+        return _TIER_NOUNS.get(next(iter(types)), ("area", "areas"))
+    kinds = list(types)
+    if kinds and all(same_tier(kinds[0], other) for other in kinds[1:]):
+        return "local authority", "local authorities"
+    return "area", "areas"
+
+
+def breakdown_labels(values: list[Value]) -> list[str]:
+    """The values' breakdowns as a table or chart labels them: by label, and by label and set
+    of categories where several are shown (Fingertips's county-level and district-level
+    deprivation deciles share labels such as “Most deprived decile (IMD2019)”)."""
+    several = len({v.breakdown.scheme for v in values}) > 1
+    return [
+        f"{v.breakdown.label} ({v.breakdown.scheme})"
+        if several and v.breakdown.scheme
+        else v.breakdown.label
+        for v in values
+    ]
+
+
 def interval(value: Value) -> tuple[float, float] | None:
     """The 95% confidence interval of a value: as stored, or computed from its count and
     denominator (Wilson score for a percentage, Byar's or exact Poisson for a rate)."""
@@ -205,7 +248,7 @@ class FigureBuilder:
         overall = [v for v in values if v.breakdown_id is None]
         if not overall:
             return None
-        children = [v for v in overall if v.area.parent_id == self.area.pk]
+        children = [v for v in overall if v.area.parent_id == self.area.pk and in_tiers(v.area)]
         latest_child_period = max(
             (v.period for v in children), default=None, key=lambda p: (p.end_date, p.start_date)
         )
@@ -260,13 +303,14 @@ class FigureBuilder:
     ) -> SectionFigures:
         ranked = sorted(at_latest, key=lambda v: (v.value is None, -(v.value or 0), v.area.name))
         rows = [TableRow(v.area.display_name, [v], v.area.get_absolute_url()) for v in ranked]
+        singular, plural = tier_nouns([v.area for v in ranked])
         parent_value = next(
             (v for v in overall if v.area_id == self.area.pk and v.period_id == period.pk), None
         )
         if parent_value is not None:
             rows.append(
                 TableRow(
-                    f"{self.area.display_name} (all districts)",
+                    f"{self.area.display_name} (all {plural})",
                     [parent_value],
                     self.area.get_absolute_url(),
                     True,
@@ -293,7 +337,7 @@ class FigureBuilder:
         figures = SectionFigures(
             indicator=indicator,
             kind="areas",
-            caption=f"{indicator.name} by district, {period.label}, highest first",
+            caption=f"{indicator.name} by {singular}, {period.label}, highest first",
             columns=[period.label],
             rows=rows,
             chart=chart,
@@ -304,7 +348,7 @@ class FigureBuilder:
             top, bottom = with_values[0], with_values[-1]
             figures.statement = (
                 f"{when(period, start=True)}, {top.area.display_name} had the highest "
-                f"{formatting.unit_noun(indicator.unit)} of the {len(ranked)} districts, "
+                f"{formatting.unit_noun(indicator.unit)} of the {len(ranked)} {plural}, "
                 f"{figure_text(top)}, and "
                 f"{bottom.area.display_name} the lowest, {figure_text(bottom)}."
             )
@@ -328,13 +372,14 @@ class FigureBuilder:
         period = max((v.period for v in mine), key=lambda p: (p.end_date, p.start_date))
         mine = sorted(
             (v for v in mine if v.period_id == period.pk),
-            key=lambda v: (v.breakdown.sort_order, v.breakdown.label),
+            key=lambda v: (v.breakdown.scheme, v.breakdown.sort_order, v.breakdown.label),
         )
-        rows = [TableRow(v.breakdown.label, [v]) for v in mine]
+        labels = breakdown_labels(mine)
+        rows = [TableRow(label, [v]) for label, v in zip(labels, mine, strict=True)]
         dimension_label = mine[0].breakdown.get_dimension_display()
         chart = {
             "type": "bar",
-            "labels": [v.breakdown.label for v in mine],
+            "labels": labels,
             "datasets": [
                 {
                     "label": f"{indicator.name}, {self.area.display_name}, {period.label}",
@@ -357,7 +402,7 @@ class FigureBuilder:
         if largest is not None:
             figures.statement = (
                 f"{when(period, start=True)} the largest group in {self.area.display_name} was "
-                f"{largest.breakdown.label}: {figure_text(largest)}."
+                f"{labels[mine.index(largest)]}: {figure_text(largest)}."
             )
         return figures
 

@@ -1,15 +1,70 @@
-"""django-import-export resources: values, areas and indicators by their natural keys."""
+"""django-import-export resources: values, areas and indicators by their natural keys.
+
+The Areas admin imports areas through `AreaResource`, whose every refusal is a message an
+officer can act on (the columns expected, the parent that is not there, the type that is not
+one of ours), never an exception's name or a traceback."""
 
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import CharWidget, ForeignKeyWidget
 
-from indicators.models import Area, Breakdown, Indicator, Period, Value
+from indicators.models import Area, AreaType, Breakdown, Indicator, Period, Value
+
+#: The columns of an areas file: those it must have, then those it may have.
+AREA_COLUMNS_REQUIRED = ["code", "name", "area_type"]
+AREA_COLUMNS_OPTIONAL = ["short_name", "parent_code"]
+
+
+class AreaFileError(ValueError):
+    """An areas file that cannot be imported as a whole; the message says what was expected."""
+
+
+class AreaCodeWidget(CharWidget):
+    """A GSS code as officers type it: “ e07000123 ” is E07000123."""
+
+    def clean(self, value, row=None, **kwargs):
+        return str(value or "").strip().upper()
+
+
+class AreaTypeWidget(CharWidget):
+    """An area type by its value or its label, in any case: “unitary”, “Unitary authority”
+    (as in ONS lists, which say “Country”, “Region”…)."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        for choice in AreaType:
+            if text.lower() in (choice.value, choice.label.lower()):
+                return choice.value
+        expected = ", ".join(choice.value for choice in AreaType)
+        if not text:
+            raise ValueError(f"The area type is empty: expected one of {expected}.")
+        raise ValueError(f"“{text}” is not an area type: expected one of {expected}.")
+
+
+class ParentWidget(ForeignKeyWidget):
+    """The parent by its GSS code: an area already on the site, or on an earlier row."""
+
+    def __init__(self) -> None:
+        super().__init__(Area, field="code")
+
+    def clean(self, value, row=None, **kwargs):
+        code = str(value or "").strip().upper()
+        if not code:
+            return None
+        parent = Area.objects.filter(code=code).first()
+        if parent is None:
+            raise ValueError(
+                f"There is no area “{code}” on this site to be the parent: add it first (or on "
+                f"a row above this one), or leave parent_code empty."
+            )
+        return parent
 
 
 class AreaResource(resources.ModelResource):
-    parent = fields.Field(
-        attribute="parent", column_name="parent_code", widget=ForeignKeyWidget(Area, field="code")
+    code = fields.Field(attribute="code", column_name="code", widget=AreaCodeWidget())
+    area_type = fields.Field(
+        attribute="area_type", column_name="area_type", widget=AreaTypeWidget()
     )
+    parent = fields.Field(attribute="parent", column_name="parent_code", widget=ParentWidget())
 
     class Meta:
         model = Area
@@ -18,6 +73,53 @@ class AreaResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+
+    def before_import(self, dataset, **kwargs):
+        """Read the header as officers write it (any case, spaces, a byte order mark), and
+        refuse a file whose columns are not an areas file's, saying which are expected."""
+        headers = [
+            str(header or "").replace("\ufeff", "").strip().lower().replace(" ", "_")
+            for header in dataset.headers or []
+        ]
+        named = [header for header in headers if header]
+        known = AREA_COLUMNS_REQUIRED + AREA_COLUMNS_OPTIONAL
+        expected = (
+            f"expected a header row with {', '.join(AREA_COLUMNS_REQUIRED)} and, if you "
+            f"like, {' and '.join(AREA_COLUMNS_OPTIONAL)}"
+        )
+        missing = [column for column in AREA_COLUMNS_REQUIRED if column not in named]
+        unknown = [
+            str(raw).replace("\ufeff", "").strip()
+            for raw, header in zip(dataset.headers or [], headers, strict=True)
+            if header and header not in known
+        ]
+        if missing or unknown:
+            found = ", ".join(f"“{header}”" for header in (dataset.headers or [])[:8] if header)
+            problems = []
+            if missing:
+                listed = (
+                    ", ".join(missing[:-1]) + " or " + missing[-1]
+                    if len(missing) > 1
+                    else missing[0]
+                )
+                problems.append(f"it has no {listed} column")
+            if unknown:
+                problems.append(
+                    f"{'it has' if not missing else 'and'} columns this import does not read "
+                    f"({', '.join(f'“{column}”' for column in unknown[:8])})"
+                )
+            raise AreaFileError(
+                f"This is not an areas file: {' '.join(problems)}. The header row is "
+                f"{found or '(empty)'}; {expected}."
+            )
+        duplicated = sorted({header for header in named if named.count(header) > 1})
+        if duplicated:
+            raise AreaFileError(
+                f"The header row has more than one {', '.join(duplicated)} column: {expected}, "
+                f"each once."
+            )
+        dataset.headers = headers
+        super().before_import(dataset, **kwargs)
 
 
 class IndicatorResource(resources.ModelResource):
@@ -76,10 +178,16 @@ class BreakdownWidget(ForeignKeyWidget):
             raise ValueError(
                 f"Write a breakdown as “dimension: category”, e.g. “age: 1-4”, not “{value}”."
             )
-        try:
-            return Breakdown.objects.get(dimension=dimension.strip(), label=label.strip())
-        except Breakdown.DoesNotExist as error:
-            raise ValueError(f"There is no breakdown “{value}” on this site.") from error
+        found = list(Breakdown.objects.filter(dimension=dimension.strip(), label=label.strip()))
+        if not found:
+            raise ValueError(f"There is no breakdown “{value}” on this site.")
+        unschemed = [breakdown for breakdown in found if not breakdown.scheme]
+        if len(found) > 1 and not unschemed:
+            raise ValueError(
+                f"The breakdown “{value}” is in more than one set of categories on this site, "
+                f"and the file does not say which."
+            )
+        return (unschemed or found)[0]
 
     def render(self, value, obj=None, **kwargs):
         return f"{value.dimension}: {value.label}" if value else ""

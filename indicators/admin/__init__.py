@@ -51,14 +51,44 @@ class ExportPageMixin:
 
 @admin.register(Area)
 class AreaAdmin(ExportPageMixin, ImportExportModelAdmin):
+    """Areas, imported from a CSV or XLSX file of codes, names, types and parents with
+    django-import-export: every refusal is a plain message (see `AreaResource`), never a
+    traceback."""
+
     resource_classes = [AreaResource]
     formats = FORMATS
+    import_template_name = "admin/indicators/area/import.html"
     list_display = ["name", "code", "area_type", "parent"]
     list_filter = ["area_type"]
     search_fields = ["name", "short_name", "code"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
     fields = ["code", "name", "short_name", "area_type", "parent"]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file that is not a table in the format chosen, in words."""
+        kind = "Excel (.xlsx)" if form.cleaned_data.get("format") == "1" else "CSV"
+        form.add_error(
+            "import_file",
+            f"This file could not be read as {kind}. Choose the format it is in, or save it "
+            f"from your spreadsheet as “CSV UTF-8” with a header row of code, name, area_type "
+            f"and, if you like, short_name and parent_code.",
+        )
+
+    def import_action(self, request, **kwargs):
+        """django-import-export's import page, which lists the columns it reads even when the
+        file could not be read."""
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None and not context.get("fields_list"):
+            resource = AreaResource()
+            context["fields_list"] = [
+                (
+                    resource.get_display_name(),
+                    [field.column_name for field in resource.get_user_visible_fields()],
+                )
+            ]
+        return response
 
 
 @admin.register(ComparatorGroup)
@@ -83,7 +113,14 @@ class IndicatorAdmin(ExportPageMixin, ImportExportModelAdmin):
         (
             "Unit and presentation",
             {
-                "fields": ["unit", "multiplier", "population", "decimal_places", "polarity"],
+                "fields": [
+                    "unit",
+                    "multiplier",
+                    "population",
+                    "decimal_places",
+                    "polarity",
+                    "allows_negative",
+                ],
             },
         ),
         ("Source", {"fields": ["source", "source_url", "methodology", "fingertips_id"]}),
@@ -122,9 +159,9 @@ class PeriodAdmin(admin.ModelAdmin):
 
 @admin.register(Breakdown)
 class BreakdownAdmin(admin.ModelAdmin):
-    list_display = ["label", "dimension", "sort_order"]
+    list_display = ["label", "dimension", "scheme", "sort_order"]
     list_filter = ["dimension"]
-    search_fields = ["label"]
+    search_fields = ["label", "scheme"]
     list_editable = ["sort_order"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indicators.admin.forms import LEAVE_OUT, MappingRow
+from indicators.admin.forms import LEAVE_OUT, ColumnRow, MappingRow, ReadingRow
 from indicators.importing import ImportReport
 
 
@@ -24,6 +24,47 @@ def mapping_rows(report: ImportReport, chosen: list[MappingRow]) -> list[Mapping
                 choice=earlier.choice if earlier else default,
             )
     return list(rows.values())
+
+
+def column_rows(report: ImportReport, chosen: list[ColumnRow]) -> list[ColumnRow]:
+    """The columns to ask about on the preview: those the officer has answered for (kept, so
+    that the answer goes on to the import), then those the importer asked about, with how it
+    read them meanwhile."""
+    rows = {row.key: row for row in chosen}
+    for question in report.questions:
+        if question.kind == "column" and question.key not in rows:
+            values = ", ".join(question.values)
+            rows[question.key] = ColumnRow(key=question.key, values=values, choice=question.guess)
+    return list(rows.values())
+
+
+def alias_questions(report: ImportReport, confirmed: dict[str, str]) -> list[tuple[str, str]]:
+    """The aliases to confirm on the preview, as (OLD=NEW, the question): those asked about,
+    and those already confirmed (kept, so that the confirmation goes on to the import)."""
+    found = {f"{old}={new}": f"{old} is {new}." for old, new in confirmed.items()}
+    for question in report.questions:
+        if question.kind == "alias":
+            found[question.key] = question.text
+    return list(found.items())
+
+
+def reading_rows(report: ImportReport, chosen: list[ReadingRow]) -> list[ReadingRow]:
+    """The measures whose periods are single years (DfE's “Reporting year”), each with how
+    its years were read (“2013 (Reporting year) read as 2012/13”) and why, and the reading
+    chosen so far: as posted, else as remembered, else "" (decided from our indicator's
+    figures)."""
+    posted = {row.key: row.choice for row in chosen}
+    return [
+        ReadingRow(
+            key=reading.key,
+            shown="; ".join(
+                f"{written} read as {label}" for written, label in reading.examples.items()
+            ),
+            why=reading.why[:1].upper() + reading.why[1:] + ".",
+            choice=posted.get(reading.key, reading.chosen),
+        )
+        for reading in report.year_readings.values()
+    ]
 
 
 @dataclass(frozen=True)
@@ -57,6 +98,11 @@ def refusal(report: ImportReport) -> str:
     """Why an import the officer confirmed changed nothing, and what to do."""
     if report.file_errors:
         return f"Nothing was imported. {report.file_errors[0]}"
+    if report.questions and not report.rows_rejected:
+        return (
+            "Nothing was imported: the importer has questions about this file, below. Answer "
+            "them and import it again."
+        )
     rows = f"{report.rows_rejected:,} row{'' if report.rows_rejected == 1 else 's'}"
     return (
         f"Nothing was imported: {rows} {'has' if report.rows_rejected == 1 else 'have'} "

@@ -178,6 +178,12 @@ class ImportBatchAdmin(_ViewOnly, admin.ModelAdmin):
                 self.log_change(request, batch, "Undone.")
                 messages.success(request, " ".join(result.summary()))
             return back
+        if batch.status == ImportBatch.Status.UNCHANGED:
+            messages.error(
+                request,
+                f"The import of “{batch.file_name}” changed nothing: there is nothing to undo.",
+            )
+            return back
         if batch.status != ImportBatch.Status.APPLIED:
             messages.error(
                 request,

@@ -47,7 +47,16 @@ from indicators.admin.import_permissions import (
     can_undo,
     require,
 )
-from indicators.admin.import_preview import counts, mapping_rows, only, refusal, rows_listed
+from indicators.admin.import_preview import (
+    alias_questions,
+    column_rows,
+    counts,
+    mapping_rows,
+    only,
+    reading_rows,
+    refusal,
+    rows_listed,
+)
 from indicators.admin.import_records import (
     CHANGES_SHOWN,
     ImportBatchAdmin,
@@ -174,11 +183,12 @@ class ValueImportMixin:
                 "upload": sha256,
                 "file_format": form.cleaned_data["file_format"],
                 "add_areas": "on" if form.cleaned_data["add_areas"] else "",
+                "period": form.cleaned_data["period"],
             }
         )
         choices.full_clean()
         report = self._run(request, upload, choices, dry_run=True)
-        if report.file_errors and not (report.unmapped or report.left_out):
+        if report.file_errors and not (report.unmapped or report.left_out or report.needs_period):
             # Nothing in it can be imported as it is: say why, next to the file field.
             store.delete(sha256)
             uploads.forget(request, sha256)
@@ -201,7 +211,9 @@ class ValueImportMixin:
             return upload
         done = (
             ImportBatch.objects.filter(
-                file_hash=sha256, imported_by=request.user, status=ImportBatch.Status.APPLIED
+                file_hash=sha256,
+                imported_by=request.user,
+                status__in=[ImportBatch.Status.APPLIED, ImportBatch.Status.UNCHANGED],
             )
             .order_by("-imported_at")
             .first()
@@ -225,6 +237,7 @@ class ValueImportMixin:
         dry_run: bool,
     ) -> ImportReport:
         data = form.cleaned_data
+        aliases, confirmed = form.alias_choices()
         return import_values(
             source=upload.path,
             file_name=upload.name,
@@ -236,6 +249,11 @@ class ValueImportMixin:
             dry_run=dry_run,
             file_format=data["file_format"],
             allowed_indicators=allowed_indicators(request.user),
+            area_aliases=aliases,
+            confirmed_aliases=confirmed,
+            column_roles=form.column_roles(),
+            period=data.get("period", ""),
+            period_readings=form.period_readings(),
         )
 
     # Pages -------------------------------------------------------------------------------------
@@ -274,16 +292,28 @@ class ValueImportMixin:
         """The report of a dry run (or of a refused import), and a form of the officer's
         choices so far, to check again with or to import."""
         rows = mapping_rows(report, choices.chosen_rows())
+        columns = column_rows(report, choices.chosen_columns())
+        aliases, confirmed = choices.alias_choices()
         form = ImportChoicesForm(
             initial={
                 "upload": upload.sha256,
                 "file_format": choices.cleaned_data["file_format"],
                 "add_areas": choices.cleaned_data["add_areas"],
                 "apply_valid_rows": choices.cleaned_data["apply_valid_rows"],
+                "period": choices.cleaned_data.get("period", ""),
+                "aliases": "\n".join(f"{old}={new}" for old, new in aliases.items()),
+                **(
+                    {"confirmed_aliases": [f"{old}={new}" for old, new in confirmed.items()]}
+                    if confirmed
+                    else {}
+                ),
             },
             mapping_rows=rows,
+            column_rows=columns,
+            alias_questions=alias_questions(report, confirmed),
+            reading_rows=reading_rows(report, choices.chosen_readings()),
         )
-        fixable = not report.file_errors or bool(rows)
+        fixable = not report.file_errors or bool(rows) or bool(aliases)
         context = {
             **self._context(request, f"Preview of “{upload.name}”"),
             "upload": upload,
@@ -292,6 +322,10 @@ class ValueImportMixin:
             "counts": counts(report),
             "form": form,
             "mapping_fields": form.mapping_fields,
+            "column_fields": form.column_fields,
+            "reading_fields": form.reading_fields,
+            "asks_period": report.needs_period or bool(choices.cleaned_data.get("period")),
+            "measures": report.measure_rows(),
             "skipped_areas": sorted(
                 report.skipped_areas.values(), key=lambda tally: (-tally.rows, tally.key)
             ),

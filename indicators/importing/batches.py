@@ -1,11 +1,19 @@
 """The record of an import, its `ImportBatch`: opened as the import starts, so that every
 figure it writes can point at it (`open_batch`); closed as applied when the import is kept
-(`close_applied`), or written as rejected when it is not: a rejected import changes no figures
-but stays in the record of imports (`record_rejection`).
+(`close_applied`), with the areas, periods and breakdowns it added, so that undoing it can
+remove them; closed as unchanged when every figure in the file was already on the site
+(`close_unchanged`); or written as rejected when it is not kept: a rejected import changes no
+figures but stays in the record of imports (`record_rejection`).
+
+An unchanged import stays in the record rather than vanishing: the officer did import the file,
+and the record says when the site was last checked against it. It has nothing to undo, and is
+marked so (`ImportBatch.Status.UNCHANGED`), so that the record of imports never offers an undo
+that would do nothing, nor one that would seem to undo an earlier import of the same file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 from django.utils import timezone
@@ -42,9 +50,15 @@ def open_batch(report: ImportReport, user: AnyUser) -> ImportBatch:
     return batch
 
 
-def close_applied(batch: ImportBatch, report: ImportReport) -> None:
-    """Finish the record of an import that is kept: its counts, its summary, the areas it
-    added. The report then points at it."""
+def close_applied(
+    batch: ImportBatch,
+    report: ImportReport,
+    *,
+    periods: Iterable[int] = (),
+    breakdowns: Iterable[int] = (),
+) -> None:
+    """Finish the record of an import that is kept: its counts, its summary, the areas,
+    periods and breakdowns it added. The report then points at it."""
     batch.status = ImportBatch.Status.APPLIED
     _count(batch, report)
     batch.applied_at = timezone.now()
@@ -57,6 +71,20 @@ def close_applied(batch: ImportBatch, report: ImportReport) -> None:
         batch.areas_added.set(
             Area.objects.filter(code__in=report.areas_added).values_list("pk", flat=True)
         )
+    batch.periods_added.set(list(periods))
+    batch.breakdowns_added.set(list(breakdowns))
+
+
+def close_unchanged(batch: ImportBatch, report: ImportReport) -> None:
+    """Finish the record of an import that changed nothing: kept in the record, with its
+    counts and summary, and nothing to undo. The report then points at it."""
+    batch.status = ImportBatch.Status.UNCHANGED
+    _count(batch, report)
+    report.applied = False
+    report.batch = batch
+    batch.notes = "\n".join(report.summary())
+    batch.full_clean()
+    batch.save()
 
 
 def record_rejection(report: ImportReport, user: AnyUser) -> ImportBatch:
@@ -77,9 +105,13 @@ def record_rejection(report: ImportReport, user: AnyUser) -> ImportBatch:
 
 
 def previous_import(report: ImportReport, batch: ImportBatch) -> ImportBatch | None:
-    """An earlier applied import of the very same file, if any."""
+    """An earlier import of the very same file that was kept (applied, or unchanged), if
+    any."""
     return (
-        ImportBatch.objects.filter(file_hash=report.file_hash, status=ImportBatch.Status.APPLIED)
+        ImportBatch.objects.filter(
+            file_hash=report.file_hash,
+            status__in=[ImportBatch.Status.APPLIED, ImportBatch.Status.UNCHANGED],
+        )
         .exclude(pk=batch.pk)
         .order_by("-imported_at")
         .first()

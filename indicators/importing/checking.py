@@ -4,10 +4,15 @@ its count when the file gives none, and the whole held to the model's own rules.
 
 `FigureChecker.data_for` is the entry point: the figure's data (`writing.DATA_FIELDS`, in
 that order), or None with the problems, each named by its column, for the row's rejection.
+
+A figure below zero is refused unless its indicator allows them (`Indicator.allows_negative`:
+a net change, a difference), whatever its unit; a spreadsheet's error (“#VALUE!”, “#DIV/0!”)
+is refused as what it is, never read as a number or a zero.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -31,6 +36,11 @@ from indicators.models import Indicator, Unit, Value, ValueStatus
 _NUMBER_FIELDS = ("count", "denominator", "lower_ci", "upper_ci")  # read by parse_number
 _NOTE_LENGTH = Value._meta.get_field("note").max_length
 _NO_FIGURE_NOTE = "No figure was given in the file"
+#: Excel's (and LibreOffice's) error values, as a cell holding a failed formula shows them.
+_SPREADSHEET_ERROR = re.compile(
+    r"^#(?:VALUE!|DIV/0!|N/A|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|FIELD!|GETTING_DATA|BLOCKED!)$",
+    re.IGNORECASE,
+)
 
 
 class _Rules:
@@ -77,12 +87,14 @@ class FigureChecker:
             try:
                 parsed.append(parse_number(text))
             except CellError as error:
-                problems.append((columns[name], str(error)))
+                problems.append((columns[name], _cell_problem(text, error)))
         try:
             number, symbol_status, symbol_note = read_figure(figure.value)
         except CellError as error:
-            problems.append((columns["value"], str(error)))
+            problems.append((columns["value"], _cell_problem(figure.value, error)))
             number, symbol_status, symbol_note = None, "", ""
+        if number is not None and number < 0 and not indicator.allows_negative:
+            problems.append((columns["value"], _negative(indicator, figure.value)))
         status, status_note = "", ""
         if figure.status:
             try:
@@ -192,6 +204,27 @@ class FigureChecker:
         except (CellError, ValueError, ArithmeticError) as error:
             problems.append((columns["value"], f"The value cannot be computed: {error}"))
             return None
+
+
+def _cell_problem(text: str, error: CellError) -> str:
+    """What is wrong with a cell that is not a number: said plainly for a spreadsheet's
+    error value."""
+    stripped = text.strip()
+    if _SPREADSHEET_ERROR.match(stripped):
+        return (
+            f"“{stripped}” is an error from the spreadsheet the file was made in (a formula "
+            f"that failed), not a figure: correct it at the source, or write a symbol such as "
+            f"x (not available), or leave the cell empty."
+        )
+    return str(error)
+
+
+def _negative(indicator: Indicator, text: str) -> str:
+    return (
+        f"A {indicator.get_unit_display().lower()} of “{indicator.name}” cannot be negative "
+        f"(the file gives “{text.strip()}”); tick “figures may be negative” on the indicator "
+        f"if it is a net change."
+    )
 
 
 def _join_notes(notes: list[str]) -> str:

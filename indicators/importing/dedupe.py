@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indicators.importing.report import ImportReport
+from indicators.importing.report import CHANGED, NEW, REJECTED, REPEATED, UNCHANGED, ImportReport
 from indicators.importing.undo import restore, save_restored
 from indicators.importing.writing import Data, Key, ValueWriter
 from indicators.models import ImportChange, Indicator, Value
@@ -37,6 +37,7 @@ class Candidate:
     indicator: Indicator
     data: Data  # DATA_FIELDS, in that order
     digest: int  # a hash of data, the same for an exact repeat of the figure
+    source_key: str = ""  # the measure of the file that gave it (`SourceFigure.key`)
 
 
 class FiguresMet:
@@ -86,6 +87,9 @@ class Repeats:
         self.pending: dict[Key, Candidate] = {}
         #: key → the first row that gave it, for figures given twice with different values.
         self.conflicts: dict[Key, int] = {}
+        #: The file's measures, numbered for the writer's table of figures met.
+        self.source_keys: list[str] = []
+        self.source_numbers: dict[str, int] = {}
 
     def add(self, candidate: Candidate, column: str) -> bool:
         """Hold the figure to be written if it is the first row to give it (True); otherwise
@@ -102,45 +106,65 @@ class Repeats:
         candidates = list(self.pending.values())
         self.pending = {}
         self.writer.remember(
-            [(candidate.key, candidate.row, candidate.digest) for candidate in candidates]
+            [
+                (candidate.key, candidate.row, candidate.digest, self._number(candidate))
+                for candidate in candidates
+            ]
         )
         return candidates
+
+    def _number(self, candidate: Candidate) -> int:
+        number = self.source_numbers.get(candidate.source_key)
+        if number is None:
+            number = self.source_numbers[candidate.source_key] = len(self.source_keys)
+            self.source_keys.append(candidate.source_key)
+        return number
 
     def _first_time(self, candidate: Candidate, column: str) -> bool:
         """True for the first row that gives a figure. A later row with exactly the same
         figure is counted as a repeat; one with a different figure is rejected, and so is the
         earlier one, which is withdrawn if it was already written."""
         key, row, report = candidate.key, candidate.row, self.report
+        measure = report.measure(candidate.source_key)
         first_row = self.conflicts.get(key)
         if first_row is not None:  # already rejected, with the row that first gave it
             report.reject(row, column, _CONFLICT.format(other=first_row))
             report.figures_rejected += 1
+            measure.add(REJECTED)
             return False
         pending = self.pending.get(key)
         if pending is not None:
-            earlier: tuple[int, int] | None = (pending.row, pending.digest)
+            earlier: tuple[int, int, str] | None = (pending.row, pending.digest, pending.source_key)
         elif self.met.meet(key):
-            earlier = self.writer.recall(key)
+            recalled = self.writer.recall(key)
+            earlier = recalled and (recalled[0], recalled[1], self.source_keys[recalled[2]])
         else:
             earlier = None
         if earlier is None:
             return True
-        earlier_row, earlier_digest = earlier
+        earlier_row, earlier_digest, earlier_source = earlier
         if earlier_digest == candidate.digest:
             report.figures_duplicate += 1
+            measure.add(REPEATED)
             return False
         report.reject(row, column, _CONFLICT.format(other=earlier_row))
         report.figures_rejected += 1
-        self._withdraw(key, earlier_row)
+        measure.add(REJECTED)
+        counted = self._withdraw(key, earlier_row)
         report.reject(earlier_row, column, _CONFLICT.format(other=row))
         report.figures_rejected += 1
+        earlier_measure = report.measure(earlier_source)
+        if counted:
+            earlier_measure.add(counted, -1)
+        earlier_measure.add(REJECTED)
         self.conflicts[key] = earlier_row
         return False
 
-    def _withdraw(self, key: Key, row: int) -> None:
-        """Take back the figure an earlier row gave, written or not."""
+    def _withdraw(self, key: Key, row: int) -> str:
+        """Take back the figure an earlier row gave, written or not; what it had been counted
+        as (new, changed or unchanged), or "" if it was not yet counted."""
         if self.pending.pop(key, None) is not None:
-            return
+            return ""
         report = self.report
         report.changes = [change for change in report.changes if change.row != row]
         indicator_id, area_id, period_id, breakdown_id = key
@@ -157,15 +181,21 @@ class Repeats:
         ).first()
         if change is None:
             report.figures_unchanged -= 1
-            return
+            return UNCHANGED
         value_id = change.value_id
         assert value_id is not None  # written by this import, in its transaction
         if change.action == ImportChange.Action.CREATED:
             Value.objects.filter(pk=value_id).delete()
             report.figures_new -= 1
+            counted = NEW
         else:
             value = Value.objects.get(pk=value_id)
+            if change.previous and change.previous.get("is_illustrative"):
+                if not value.is_illustrative:  # counted as made real: no longer
+                    report.figures_made_real -= 1
             restore(value, change)
             save_restored([value])  # not save(): that would stamp updated_at with now
             report.figures_changed -= 1
+            counted = CHANGED
         change.delete()
+        return counted

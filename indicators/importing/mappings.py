@@ -6,6 +6,11 @@ which of ours each is, or that its figures are left out. Mappings given with the
 over remembered ones, which win over what the indicators themselves say (`Format.known_keys`);
 with ``remember``, the mappings given are saved for the next file from that source.
 
+A source's columns that are not figures are remembered the same way: what an officer said a
+column of an EES file is (a breakdown by sex, a description of the file, figures after all:
+`breakdowns.COLUMN_ROLES`) is a `SourceMapping` keyed on the column (``column:sex``), with no
+indicator and the answer as its name, and the format reads the column so in every later file.
+
 `indicator_matcher` gives the matcher for a file's format; its `figures_for` is the entry point
 for each row, and `finish` reports (and remembers) what the file's indicators were.
 """
@@ -16,9 +21,17 @@ from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
 from indicators.importing.batches import AnyUser, is_saved_user
+from indicators.importing.breakdowns import COLUMN_ROLES
 from indicators.importing.formats import Format, Problem, SourceFigure, SourceRow
 from indicators.importing.report import ImportReport, tally
 from indicators.models import Indicator, SourceMapping
+
+#: A `SourceMapping` whose key starts so says what a column is, not which indicator.
+COLUMN_KEY = "column:"
+
+
+def column_key(column: str) -> str:
+    return f"{COLUMN_KEY}{column}"
 
 
 class Match(NamedTuple):
@@ -36,13 +49,17 @@ def indicator_matcher(
     *,
     mappings: Mapping[str, Indicator | None],
     allowed: frozenset[int] | None,
+    column_roles: Mapping[str, str] | None = None,
 ) -> IndicatorMatcher:
     """The matcher for the file's format: by slug, or through the source's mappings.
-    ``allowed``, if given, are the indicators the user may import figures for."""
+    ``allowed``, if given, are the indicators the user may import figures for;
+    ``column_roles`` are what the officer said columns of the file are (COLUMN_ROLES)."""
     every = list(Indicator.objects.all())
     if table_format.mapping_source is None:
         return SlugMatcher(table_format, report, every, mappings=mappings, allowed=allowed)
-    return MappedMatcher(table_format, report, every, mappings=mappings, allowed=allowed)
+    matcher = MappedMatcher(table_format, report, every, mappings=mappings, allowed=allowed)
+    matcher.read_columns(column_roles or {})
+    return matcher
 
 
 class IndicatorMatcher:
@@ -157,14 +174,40 @@ class MappedMatcher(IndicatorMatcher):
         #: Source key → our indicator, or None: left out.
         self.resolved: dict[str, Indicator | None] = dict(self.table_format.known_keys(every))
         by_pk = {indicator.pk: indicator for indicator in every}
-        for key, indicator_id in SourceMapping.objects.filter(source=self.source).values_list(
-            "key", "indicator_id"
+        #: Column → what it is, as remembered (COLUMN_ROLES).
+        self.remembered_roles: dict[str, str] = {}
+        for key, name, indicator_id in SourceMapping.objects.filter(source=self.source).values_list(
+            "key", "name", "indicator_id"
         ):
+            if key.startswith(COLUMN_KEY):
+                if name in COLUMN_ROLES:
+                    self.remembered_roles[key.removeprefix(COLUMN_KEY)] = name
+                continue
             self.resolved[key] = by_pk.get(indicator_id) if indicator_id else None
         for key, given in self.mappings.items():
             self.resolved[str(key).strip()] = given
         #: Source key → the file's name for it, for every key met.
         self.seen_names: dict[str, str] = {}
+        self.given_roles: dict[str, str] = {}
+
+    def read_columns(self, given: Mapping[str, str]) -> None:
+        """Tell the format what the officer has said the file's columns are: now, or before
+        (remembered). An answer that is not one of COLUMN_ROLES is refused."""
+        for column, role in given.items():
+            if role not in COLUMN_ROLES:
+                choices = ", ".join(COLUMN_ROLES)
+                self.report.file_errors.append(
+                    f"“{role}” is not something the column “{column}” can be read as: "
+                    f"expected one of {choices}."
+                )
+                continue
+            self.given_roles[column.strip()] = role
+        columns = set(self.table_format.header)
+        self.table_format.column_roles = {
+            column: role
+            for column, role in {**self.remembered_roles, **self.given_roles}.items()
+            if column in columns
+        }
 
     @property
     def mapped_keys(self) -> Collection[str]:
@@ -207,20 +250,36 @@ class MappedMatcher(IndicatorMatcher):
             self._remember(user)
 
     def _remember(self, user: AnyUser) -> None:
-        """Save the mappings given for the keys this file has, for the next file."""
+        """Save the mappings given for the keys this file has, and what the officer said its
+        columns are, for the next file."""
         for raw_key, indicator in self.mappings.items():
             key = str(raw_key).strip()
             if key not in self.seen_names:
                 continue
-            mapping = SourceMapping.objects.filter(source=self.source, key=key).first()
-            if mapping is None:
-                mapping = SourceMapping(source=self.source, key=key)
-            elif mapping.indicator_id == (indicator.pk if indicator else None):
-                continue
-            mapping.indicator = indicator
-            mapping.name = self.seen_names[key][:300]
-            mapping.created_by = user if is_saved_user(user) else None
-            mapping.full_clean(validate_unique=False)
-            mapping.save()
             target = indicator.slug if indicator else "left out"
-            self.report.mappings_saved.append(f"{key} → {target}")
+            if self._save(key, self.seen_names[key], indicator, user):
+                self.report.mappings_saved.append(f"{key} → {target}")
+        in_file = set(self.table_format.header)
+        for column, role in self.given_roles.items():
+            if column not in in_file or self.remembered_roles.get(column) == role:
+                continue
+            self._save(column_key(column), role, None, user)
+            self.report.mappings_saved.append(
+                f"{column} → {COLUMN_ROLES[role][0].lower()}{COLUMN_ROLES[role][1:]}"
+            )
+
+    def _save(self, key: str, name: str, indicator: Indicator | None, user: AnyUser) -> bool:
+        """Save one mapping; False if it was already so."""
+        mapping = SourceMapping.objects.filter(source=self.source, key=key).first()
+        if mapping is None:
+            mapping = SourceMapping(source=self.source, key=key)
+        elif mapping.indicator_id == (indicator.pk if indicator else None) and (
+            mapping.name == name[:300] or not key.startswith(COLUMN_KEY)
+        ):
+            return False
+        mapping.indicator = indicator
+        mapping.name = name[:300]
+        mapping.created_by = user if is_saved_user(user) else None
+        mapping.full_clean(validate_unique=False)
+        mapping.save()
+        return True

@@ -6,20 +6,40 @@ Reading is in two steps. Each format turns its source's way of writing a period 
 time_identifier); around that, what every format shares is here: a period must be given
 (`given`), and our code must be one `Period.from_code` can store (`checked_code`).
 
+Some sources write a period as a single year without saying what kind of year it is: DfE's
+“Reporting year” 2013 is the year to 31 March 2013 for referrals and plans started, and 31 March
+2013 itself for children on a plan; an older DfE release's “2013” the same. How such a year is
+read is set for each of the source's indicators (`SourceMapping.period_reading`), and decided
+for each file by `YearReadings`: as the officer chose for this import, else as remembered for
+the source, else from the figures our indicator already holds (financial years, counts on 31
+March, or calendar years). What was decided, and why, is in the report, for every measure.
+
 `PeriodFinder` is what the importer uses: each distinct period of a file is read, and found
-or added, once.
+or added, once (once for each reading of a single year).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from indicators.importing.report import ImportReport
+from indicators.importing.batches import AnyUser, is_saved_user
+from indicators.importing.report import ImportReport, YearReading
 from indicators.importing.validation import CellError
-from indicators.models import Period
+from indicators.models import Indicator, Period, PeriodKind, PeriodReading, SourceMapping
 
 if TYPE_CHECKING:
-    from indicators.importing.formats import Format, SourceRow
+    from indicators.importing.formats import Format, SourceFigure, SourceRow
+
+#: Every reading of a single year, as the command line and the report name them.
+READING_NAMES = {
+    PeriodReading.CALENDAR_YEAR.value: "calendar years",
+    PeriodReading.FINANCIAL_YEAR_ENDING.value: "financial years ending 31 March",
+    PeriodReading.SNAPSHOT_31_MARCH.value: "counts on 31 March",
+}
+#: A reading given for every measure of a file at once (``--period-as READING``).
+EVERY_MEASURE = "*"
 
 
 def given(text: str) -> str:
@@ -42,34 +62,212 @@ def checked_code(code: str) -> str:
         raise CellError(str(error)) from None
 
 
-class PeriodFinder:
-    """The period of each row: read by the file's format, then found or added (and noted in
-    the report), once for each distinct period cell (and time identifier) of the file."""
+def year_as(year: int, reading: str) -> str:
+    """The code of a single year read as ``reading`` says (a `PeriodReading`; automatic, "",
+    is decided before this, so here it is the calendar year): 2013 → 2012/13, 2013-03-31 or
+    2013."""
+    if reading == PeriodReading.FINANCIAL_YEAR_ENDING:
+        return Period.financial_year(year - 1).code
+    if reading == PeriodReading.SNAPSHOT_31_MARCH:
+        return f"{year:04d}-03-31"
+    return f"{year:04d}"
 
-    def __init__(self, table_format: Format, report: ImportReport) -> None:
+
+def reading_of(text: str) -> str:
+    """A reading as the officer writes it (“financial-year-ending”, “automatic”) → its value;
+    ValueError saying which there are."""
+    key = text.strip().lower().replace("_", "-").replace(" ", "-")
+    if key in ("", "automatic", "auto"):
+        return PeriodReading.AUTOMATIC.value
+    if key in READING_NAMES:
+        return key
+    raise ValueError(
+        f"“{text.strip()}” is not a way of reading years: expected "
+        f"{', '.join(READING_NAMES)} or automatic."
+    )
+
+
+class YearReadings:
+    """How the single years of each of the file's measures are read: decided once for each
+    measure (and noted in the report), then remembered for the source when chosen for this
+    import (`finish`)."""
+
+    def __init__(
+        self, table_format: Format, report: ImportReport, given: Mapping[str, str]
+    ) -> None:
+        self.source = table_format.mapping_source
+        self.report = report
+        self.given = {str(key).strip(): value for key, value in given.items()}
+        self.remembered: dict[str, str] = {}
+        if self.source is not None:
+            self.remembered = dict(
+                SourceMapping.objects.filter(source=self.source)
+                .exclude(period_reading="")
+                .values_list("key", "period_reading")
+            )
+        self.decided: dict[str, str] = {}
+        self.automatic: dict[int, tuple[str, str]] = {}  # indicator pk → (reading, why)
+
+    def reading_for(self, figure: SourceFigure, indicator: Indicator) -> str:
+        """The reading of the figure's measure (never automatic: decided here)."""
+        found = self.decided.get(figure.key)
+        if found is not None:
+            return found
+        how: Literal["given", "remembered", "automatic"]
+        if figure.key in self.given or EVERY_MEASURE in self.given:
+            chosen = self.given.get(figure.key, self.given.get(EVERY_MEASURE, ""))
+            how, why = "given", "as chosen for this import"
+        else:
+            chosen = self.remembered.get(figure.key, "")
+            how, why = "remembered", f"as remembered for “{figure.key}”"
+        if chosen:
+            reading = chosen
+        else:
+            reading, why = self._from_figures(indicator)
+            if how == "remembered":
+                how = "automatic"
+        self.decided[figure.key] = reading
+        self.report.year_readings[figure.key] = YearReading(
+            key=figure.key,
+            name=figure.name,
+            indicator=indicator.name,
+            indicator_id=indicator.pk,
+            reading=reading,
+            chosen=chosen,
+            how=how,
+            why=why,
+        )
+        return reading
+
+    def _from_figures(self, indicator: Indicator) -> tuple[str, str]:
+        """The reading that fits the figures the indicator holds, and why (decided once for
+        each indicator, before this import writes any of its figures)."""
+        found = self.automatic.get(indicator.pk)
+        if found is not None:
+            return found
+        held = Period.objects.filter(values__indicator=indicator).distinct()
+        financial = held.filter(kind=PeriodKind.FINANCIAL_YEAR).count()
+        on_31_march = held.filter(
+            kind=PeriodKind.SNAPSHOT, end_date__month=3, end_date__day=31
+        ).count()
+        calendar = held.filter(kind=PeriodKind.CALENDAR_YEAR).count()
+        name = f"“{indicator.name}”"
+        if financial and financial >= max(on_31_march, calendar):
+            found = (
+                PeriodReading.FINANCIAL_YEAR_ENDING.value,
+                f"because {name} holds financial years",
+            )
+        elif on_31_march and on_31_march >= calendar:
+            found = (
+                PeriodReading.SNAPSHOT_31_MARCH.value,
+                f"because {name} holds counts on 31 March",
+            )
+        elif calendar:
+            found = (PeriodReading.CALENDAR_YEAR.value, f"because {name} holds calendar years")
+        else:
+            found = (
+                PeriodReading.CALENDAR_YEAR.value,
+                f"because {name} holds no financial years or counts on 31 March to go by: "
+                f"check that this is what the source means",
+            )
+        self.automatic[indicator.pk] = found
+        return found
+
+    def finish(self, *, remember: bool, user: AnyUser) -> None:
+        """Remember the readings chosen for this import for the source's measures, as the
+        mappings are (the import's transaction keeps them only if it is applied)."""
+        if not remember or self.source is None:
+            return
+        for key, used in self.report.year_readings.items():
+            if used.how != "given" or self.remembered.get(key, "") == used.chosen:
+                continue
+            mapping = SourceMapping.objects.filter(source=self.source, key=key).first()
+            if mapping is None:
+                mapping = SourceMapping(
+                    source=self.source,
+                    key=key,
+                    name=used.name[:300],
+                    indicator_id=used.indicator_id,
+                    created_by=user if is_saved_user(user) else None,
+                )
+            mapping.period_reading = used.chosen
+            mapping.full_clean(validate_unique=False)
+            mapping.save()
+            self.report.mappings_saved.append(
+                f"{key}: years read as "
+                f"{READING_NAMES.get(used.chosen, 'the indicator’s figures decide')}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Year:
+    """A period cell that is a single year, read as each measure's reading says."""
+
+    year: int
+    written: str  # as the report shows it: “2013 (Reporting year)”
+
+
+class PeriodFinder:
+    """The period of each figure: read by the file's format, then found or added (and noted
+    in the report), once for each distinct period cell (and time identifier) of the file, and
+    for a single year once for each way it is read."""
+
+    def __init__(self, table_format: Format, report: ImportReport, readings: YearReadings) -> None:
         self.table_format = table_format
         self.report = report
-        self.found: dict[tuple[str, str], int | CellError] = {}
+        self.readings = readings
+        self.found: dict[tuple[str, str], int | CellError | _Year] = {}
+        self.years: dict[tuple[int, str], int | CellError] = {}
+        self.examples: set[tuple[str, int]] = set()  # (measure, year) noted in the report
         #: Period pk → its label, for the preview.
         self.labels: dict[int, str] = {}
+        #: The periods this import added.
+        self.added: list[int] = []
 
-    def pk_for(self, row: SourceRow) -> int | None:
-        """The row's period, or None with a problem added to the row."""
+    def pk_for(self, row: SourceRow, figure: SourceFigure, indicator: Indicator) -> int | None:
+        """The figure's period, or None with a problem added to the row (once)."""
         cache_key = (row.period, row.time_identifier)
         found = self.found.get(cache_key)
         if found is None:
-            try:
-                code = self.table_format.read_period(row.period, row.time_identifier)
-            except CellError as error:
-                found = error
-            else:
-                period, created = Period.objects.get_or_create_from_code(code)
-                if created:
-                    self.report.periods_added.append(period.code)
-                self.labels[period.pk] = period.label
-                found = period.pk
-            self.found[cache_key] = found
+            found = self.found[cache_key] = self._read(row)
+        if isinstance(found, _Year):
+            found = self._year(found, figure, indicator)
         if isinstance(found, CellError):
-            row.problems.append((self.table_format.period_column(), str(found)))
+            problem = (self.table_format.period_column(), str(found))
+            if problem not in row.problems:
+                row.problems.append(problem)
             return None
         return found
+
+    def _read(self, row: SourceRow) -> int | CellError | _Year:
+        table_format = self.table_format
+        try:
+            text = given(row.period)
+            year = table_format.single_year(text, row.time_identifier)
+            if year is not None:
+                return _Year(year, table_format.describe_period(text, row.time_identifier))
+            return self._stored(table_format.read_period(text, row.time_identifier))
+        except CellError as error:
+            return error
+
+    def _year(self, year: _Year, figure: SourceFigure, indicator: Indicator) -> int | CellError:
+        reading = self.readings.reading_for(figure, indicator)
+        found = self.years.get((year.year, reading))
+        if found is None:
+            try:
+                found = self._stored(checked_code(year_as(year.year, reading)))
+            except CellError as error:
+                found = error
+            self.years[(year.year, reading)] = found
+        if (figure.key, year.year) not in self.examples and not isinstance(found, CellError):
+            self.examples.add((figure.key, year.year))
+            self.report.year_readings[figure.key].examples[year.written] = self.labels[found]
+        return found
+
+    def _stored(self, code: str) -> int:
+        period, created = Period.objects.get_or_create_from_code(code)
+        if created:
+            self.report.periods_added.append(period.code)
+            self.added.append(period.pk)
+        self.labels[period.pk] = period.label
+        return period.pk

@@ -67,6 +67,96 @@ class Change:
         return f"Row {self.row}: {self.indicator}, {where}: {self.old} → {self.new}"
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What the importer cannot decide for itself and asks the officer: what a column of the
+    file is (remembered for the next file from its source), or whether an old area code is
+    the area an alias says. Nothing is changed until every question is answered."""
+
+    kind: Literal["column", "alias"]
+    key: str  # the column, as the file names it; or the alias, as OLD=NEW
+    text: str  # the question, in words
+    values: tuple[str, ...] = ()  # a column's first few values
+    guess: str = ""  # how the column was read for the preview, until answered
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class YearReading:
+    """How the single years of one of the file's measures were read (see
+    `indicators.importing.periods.YearReadings`), for the report and the preview."""
+
+    key: str
+    name: str
+    indicator: str
+    indicator_id: int
+    reading: str  # a PeriodReading value, never automatic: the reading used
+    chosen: str  # as chosen for this import or remembered; "" when decided automatically
+    how: Literal["given", "remembered", "automatic"]
+    why: str
+    #: Each year as the file writes it → the period it was read as: “2013 (Reporting year)” →
+    #: “2012/13”.
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        read = ", ".join(f"{written} read as {label}" for written, label in self.examples.items())
+        return f"{self.key}: {read or 'no years read'} ({self.why})"
+
+
+#: What became of a figure of a file, for the count of each measure's rows (`MeasureRows`).
+NEW, CHANGED, UNCHANGED, REPEATED, REJECTED = "new", "changed", "unchanged", "repeated", "rejected"
+OUTCOMES = (NEW, CHANGED, UNCHANGED, REPEATED, REJECTED)
+#: Why a row gave no figure to import (for the measures it skipped).
+BLANK_OR_NOTE = "blank or note row"
+LEVEL_NOT_HELD = "geographic level not held"
+AREA_NOT_HELD = "area not on this site"
+NOT_MAPPED = "not mapped"
+LEFT_OUT = "left out"
+NO_PERIOD = "no period given"
+
+
+@dataclass
+class MeasureRows:
+    """Every row of the file, for one of its measures (an EES column, a Fingertips indicator,
+    one of our indicators in our template): what became of its figure in each."""
+
+    key: str
+    name: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str, number: int = 1) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + number
+
+    def count(self, outcome: str) -> int:
+        return self.counts.get(outcome, 0)
+
+    @property
+    def outcomes(self) -> list[tuple[str, int]]:
+        """How many of its rows were new, changed, unchanged, repeated and rejected."""
+        return [(outcome, self.count(outcome)) for outcome in OUTCOMES]
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        """The rows skipped, by why."""
+        return {why: rows for why, rows in self.counts.items() if why not in OUTCOMES and rows}
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def __str__(self) -> str:
+        parts = [
+            f"{self.count(outcome):,} {outcome}" for outcome in OUTCOMES if self.count(outcome)
+        ]
+        parts += [f"{rows:,} skipped ({why})" for why, rows in self.skipped.items()]
+        name = f" “{self.name}”" if self.name and self.name != self.key else ""
+        return f"{self.key or self.name}{name if self.key else ''}: {row_count(self.total)}: " + (
+            ", ".join(parts) or "none"
+        )
+
+
 @dataclass
 class ImportReport:
     file_name: str
@@ -112,6 +202,20 @@ class ImportReport:
     breakdowns_added: list[str] = field(default_factory=list)
     mappings_saved: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    #: Illustrative (made-up) figures replaced by the file's real ones.
+    figures_made_real: int = 0
+    #: How each measure's single years were read, by the measure's key.
+    year_readings: dict[str, YearReading] = field(default_factory=dict)
+    #: The file has no period and none was given (the officer is asked for one).
+    needs_period: bool = False
+    #: Whether each measure is a column of the file (`Format.measures_are_columns`).
+    measures_are_columns: bool = False
+    #: What became of each measure's figure in every row, by the measure's key; rows that
+    #: gave no figures at all (blank rows, notes, levels not held) are in `rows_without_figures`.
+    measures: dict[str, MeasureRows] = field(default_factory=dict)
+    rows_without_figures: dict[str, int] = field(default_factory=dict)
+    #: What the officer must answer before the file can be imported.
+    questions: list[Question] = field(default_factory=list)
     #: The rows counted in rows_rejected, so that each is counted once.
     _rejected_rows: set[int] = field(default_factory=set, init=False, repr=False, compare=False)
 
@@ -122,6 +226,42 @@ class ImportReport:
         self.rows_notes += 1
         if len(self.notes) < NOTE_LIMIT:
             self.notes.append((row, text))
+
+    def measure(self, key: str, name: str = "") -> MeasureRows:
+        """The rows of one of the file's measures."""
+        found = self.measures.get(key)
+        if found is None:
+            found = self.measures[key] = MeasureRows(key, name or key)
+        return found
+
+    def row_without_figures(self, why: str) -> None:
+        self.rows_without_figures[why] = self.rows_without_figures.get(why, 0) + 1
+
+    def measure_rows(self) -> list[MeasureRows]:
+        """Every row of the file accounted for, measure by measure: where measures are columns,
+        each measure's rows add up to the file's; otherwise the measures' rows and those with
+        no figures (listed last) do."""
+        measures = list(self.measures.values())
+        if self.measures_are_columns:
+            measures = [
+                MeasureRows(
+                    measure.key,
+                    measure.name,
+                    {
+                        **measure.counts,
+                        **{
+                            why: measure.count(why) + rows
+                            for why, rows in self.rows_without_figures.items()
+                        },
+                    },
+                )
+                for measure in measures
+            ]
+        elif self.rows_without_figures:
+            measures.append(
+                MeasureRows("", "Rows with no figures", dict(self.rows_without_figures))
+            )
+        return measures
 
     def reject(self, row: int, column: str, message: str) -> None:
         """A problem with a cell of a row (or the whole row): the row is rejected, counted
@@ -137,7 +277,7 @@ class ImportReport:
     @property
     def rejected(self) -> bool:
         """Nothing was (or would be) changed because of what is wrong with the file."""
-        if self.file_errors:
+        if self.file_errors or self.questions:
             return True
         return bool(self.rows_rejected) and not self.apply_valid_rows
 
@@ -188,7 +328,13 @@ class ImportReport:
             lines.append("Nothing was changed.")
             return lines
         would = "would be " if self.dry_run else ""
-        if self.rejected:
+        if self.questions:
+            count = len(self.questions)
+            lines.append(
+                f"{_count(count, 'question')} to answer before this file can be imported, so "
+                f"nothing was changed: {' '.join(str(question) for question in self.questions)}"
+            )
+        if self.rejected and (self.rows_rejected or not self.questions):
             lines.append(
                 f"{_count(self.rows_rejected, 'row')} {_has(self.rows_rejected)} problems, so "
                 f"nothing was changed. Correct them and import the file again, or choose to "
@@ -220,6 +366,19 @@ class ImportReport:
             )
             lines.append(
                 f"{_count(self.rows_rejected, 'row')} with problems {verb} left out{rest}."
+            )
+        if self.year_readings:
+            lines.append(
+                "Years read by how the source means them: "
+                + "; ".join(str(reading) for reading in self.year_readings.values())
+                + "."
+            )
+        if self.figures_made_real:
+            made_real = self.figures_made_real
+            verb = "would be" if self.dry_run else "was" if made_real == 1 else "were"
+            lines.append(
+                f"{_count(made_real, 'illustrative figure')} {verb} replaced by the file's real "
+                f"{_noun(made_real, 'figure')}."
             )
         if self.figures_computed:
             lines.append(
@@ -290,6 +449,10 @@ def _count(number: int, noun: str) -> str:
 def row_count(number: int) -> str:
     """“1 row”, “2,345 rows”."""
     return _count(number, "row")
+
+
+def _noun(number: int, noun: str) -> str:
+    return noun if number == 1 else f"{noun}s"
 
 
 def _has(number: int) -> str:

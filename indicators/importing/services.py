@@ -8,18 +8,24 @@ row, validates every row, and writes the figures in batches inside one transacti
 - ``dry_run`` does all the same work, then rolls back: a preview that cannot differ from
   the real thing;
 - every figure is classified as new, changed (the old figure is kept for the preview and for
-  undo), unchanged, a repeat of an earlier row (counted once), or rejected; rows that hold
+  undo; a real figure where an illustrative one stood is a change, even when the number is the
+  same), unchanged, a repeat of an earlier row (counted once), or rejected; rows that hold
   nothing for this site (blank rows, notes, areas or indicators we do not hold) are skipped and
-  counted, never dropped silently;
+  counted, never dropped silently. Each measure's rows are accounted for one by one
+  (`ImportReport.measure_rows`): every row of the file is imported, unchanged, skipped with
+  the reason, or rejected;
 - every applied import is an `ImportBatch`; every figure it set points at it, and an
-  `ImportChange` keeps what each figure was before, so that `undo_import` can restore it.
+  `ImportChange` keeps what each figure was before, so that `undo_import` can restore it (and
+  remove the areas, periods and breakdowns it added, if nothing else uses them). An import that
+  changes nothing is kept in the record as unchanged, with nothing to undo.
 
 Each step is a module of its own, and `_Import` passes every row through them in turn:
 
 - `reading`: the file's bytes as a table of text;
 - `formats`: the table's rows as `SourceRow`s, by the rules of the file's format;
 - `mappings`: which of our indicators each figure is for;
-- `areas`, `periods`, `breakdowns`: which area, period and breakdown;
+- `areas`, `periods`, `breakdowns`: which area, period and breakdown (`periods` also decides
+  how a source's single years, such as DfE's “Reporting year”, are read for each measure);
 - `checking` (with `validation`, one cell at a time): the figure's data, held to the rules of
   `Value`;
 - `dedupe`: the same figure twice in a file;
@@ -55,6 +61,7 @@ from indicators.importing.areas import AreaMatcher
 from indicators.importing.batches import (
     AnyUser,
     close_applied,
+    close_unchanged,
     open_batch,
     previous_import,
     record_rejection,
@@ -64,12 +71,39 @@ from indicators.importing.checking import FigureChecker
 from indicators.importing.dedupe import FILTER_BITS, Candidate, Repeats
 from indicators.importing.formats import Format, Problem, SourceFigure, SourceRow, detect_format
 from indicators.importing.mappings import IndicatorMatcher, indicator_matcher
-from indicators.importing.periods import PeriodFinder
+from indicators.importing.periods import PeriodFinder, YearReadings
 from indicators.importing.reading import FileRejected, Source, Table, open_table
-from indicators.importing.report import PREVIEW_LIMIT, Change, ImportReport
-from indicators.importing.undo import UndoRefused, UndoResult, indicators_changed_by, undo_import
-from indicators.importing.writing import BATCH_SIZE, Data, Stored, ValueWriter, writer_for
-from indicators.models import ImportBatch, Indicator
+from indicators.importing.report import (
+    AREA_NOT_HELD,
+    BLANK_OR_NOTE,
+    CHANGED,
+    LEFT_OUT,
+    NEW,
+    NO_PERIOD,
+    NOT_MAPPED,
+    PREVIEW_LIMIT,
+    REJECTED,
+    UNCHANGED,
+    Change,
+    ImportReport,
+)
+from indicators.importing.undo import (
+    UndoRefused,
+    UndoResult,
+    indicators_changed_by,
+    remove_unused,
+    undo_import,
+)
+from indicators.importing.validation import CellError
+from indicators.importing.writing import (
+    BATCH_SIZE,
+    DATA_FIELDS,
+    Data,
+    Stored,
+    ValueWriter,
+    writer_for,
+)
+from indicators.models import Breakdown, ImportBatch, Indicator, Period
 
 #: `progress` is called after every this many rows.
 PROGRESS_EVERY = 10_000
@@ -86,10 +120,14 @@ def import_values(
     apply_valid_rows: bool = False,
     dry_run: bool = False,
     area_aliases: Mapping[str, str] | None = None,
+    confirmed_aliases: Mapping[str, str] | None = None,
+    column_roles: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
     file_format: str = "auto",
     preview_limit: int = PREVIEW_LIMIT,
     allowed_indicators: Collection[int] | None = None,
+    period: str = "",
+    period_readings: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import the figures in a file. See the module's docstring for what happens.
 
@@ -98,9 +136,18 @@ def import_values(
     an EES measure column) to ours, ``None`` meaning “leave these figures out”; with
     ``remember`` they are saved for the next file from that source. ``add_areas`` creates the
     areas the site does not hold from the file's own codes, names and types. ``area_aliases``
-    maps old area codes to current ones. ``progress`` is called with the number of rows read.
+    maps old area codes to current ones; ``confirmed_aliases`` are those the officer confirmed
+    where the file's names do not show them right (see `areas`). ``column_roles`` says what
+    columns of the file are (see `mappings`), remembered as the mappings are. ``progress`` is
+    called with the number of rows read.
     ``allowed_indicators``, if given, are the indicators the user may import figures for; a
     row with figures for any other is rejected (see ``pages.permissions``).
+
+    ``period`` is the period of every figure, for a file that does not say (an older DfE
+    release); a file that gives its own periods does not use it. ``period_readings`` says how
+    a source's single years (DfE's “Reporting year”) are read, for each of its indicators (an
+    EES measure column; ``"*"`` for all): a `PeriodReading` value, "" to decide from our
+    indicator's figures; with ``remember`` they are saved with the source's mappings.
     """
     if not file_name:
         file_name = _name_of(source)
@@ -120,9 +167,13 @@ def import_values(
                 remember=remember,
                 add_areas=add_areas,
                 area_aliases=area_aliases or {},
+                confirmed_aliases=confirmed_aliases or {},
+                column_roles=column_roles or {},
                 progress=progress,
                 preview_limit=preview_limit,
                 allowed=None if allowed_indicators is None else frozenset(allowed_indicators),
+                period=period,
+                period_readings=period_readings or {},
                 batch_size=BATCH_SIZE,
                 filter_bits=FILTER_BITS,
             )
@@ -168,9 +219,13 @@ class _Import:
     remember: bool
     add_areas: bool
     area_aliases: Mapping[str, str]
+    confirmed_aliases: Mapping[str, str]
+    column_roles: Mapping[str, str]
     progress: Callable[[int], None] | None
     preview_limit: int
     allowed: frozenset[int] | None
+    period: str
+    period_readings: Mapping[str, str]
     batch_size: int
     filter_bits: tuple[int, int]
 
@@ -179,9 +234,12 @@ class _Import:
     repeats: Repeats = field(init=False)
     areas: AreaMatcher = field(init=False)
     indicators: IndicatorMatcher = field(init=False)
+    years: YearReadings = field(init=False)
     periods: PeriodFinder = field(init=False)
     breakdowns: BreakdownFinder = field(init=False)
     checker: FigureChecker = field(init=False)
+    #: The file has no period of its own and none was given: its rows wait for one.
+    period_missing: bool = field(init=False, default=False)
 
     def start(self, table: Table) -> None:
         report, table_format = self.report, self.table_format
@@ -191,19 +249,35 @@ class _Import:
             self.writer, report, file_size=table.size, filter_bits=self.filter_bits
         )
         self.areas = AreaMatcher(
-            table_format, report, add_areas=self.add_areas, aliases=self.area_aliases
+            table_format,
+            report,
+            add_areas=self.add_areas,
+            aliases=self.area_aliases,
+            confirmed=self.confirmed_aliases,
         )
         self.indicators = indicator_matcher(
-            table_format, report, mappings=self.mappings, allowed=self.allowed
+            table_format,
+            report,
+            mappings=self.mappings,
+            allowed=self.allowed,
+            column_roles=self.column_roles,
         )
-        self.periods = PeriodFinder(table_format, report)
+        self.years = YearReadings(table_format, report, self.period_readings)
+        self.periods = PeriodFinder(table_format, report, self.years)
         self.breakdowns = BreakdownFinder(report)
         self.checker = FigureChecker(table_format, report)
+        report.measures_are_columns = table_format.measures_are_columns
         for number, text in table.above_header:
             report.rows_read += 1
             report.note(number, text)
+            report.row_without_figures(BLANK_OR_NOTE)
+        missing = table_format.use_period(self.period)
+        if missing:
+            report.file_errors.append(missing)
+            report.needs_period = self.period_missing = True
         table_format.prepare(table, self.indicators.mapped_keys)
         report.warnings.extend(table_format.warnings)
+        report.questions.extend(table_format.questions)
 
     # --- Each row ----------------------------------------------------------------------------
 
@@ -214,30 +288,76 @@ class _Import:
             self.progress(report.rows_read)
         if row.kind == "blank":
             report.rows_blank += 1
+            report.row_without_figures(BLANK_OR_NOTE)
             return
         if row.kind == "note":
             report.note(row.number, row.text)
+            report.row_without_figures(BLANK_OR_NOTE)
             return
         if row.skip:
             report.skipped_levels[row.skip] = report.skipped_levels.get(row.skip, 0) + 1
             report.rows_out_of_scope += 1
+            report.row_without_figures(row.skip)
             return
 
         figures, figure_problems, unmapped = self.indicators.figures_for(row)
-        if unmapped:
-            return  # counted as unmapped or left out: its other cells do not matter
+        if unmapped:  # counted as unmapped or left out: its other cells do not matter
+            self._account(row, "", figures, figure_problems)
+            return
         area_id, skipped = self.areas.area_for(row)
-        if skipped:
-            return  # counted as a row for an area not on this site
+        if skipped:  # counted as a row for an area not on this site
+            self._account(row, AREA_NOT_HELD, figures, figure_problems)
+            return
         row.problems.extend(figure_problems)
-        period_id = self.periods.pk_for(row)
-        if row.problems or area_id is None or period_id is None:
+        period_ids: list[int | None] = []
+        if not self.period_missing:
+            period_ids = [
+                self.periods.pk_for(row, figure, indicator) for figure, indicator in figures
+            ]
+        if row.problems or area_id is None or None in period_ids:
             for column, message in row.problems:
                 report.reject(row.number, column, message)
             report.figures_rejected += max(len(figures), 1)
+            self._account(row, REJECTED, figures, figure_problems)
             return
-        for figure, indicator in figures:
+        if self.period_missing:  # the file as a whole asks for its period
+            self._account(row, NO_PERIOD, figures, figure_problems)
+            return
+        self._account(row, "", figures, figure_problems)  # its other measures
+        for (figure, indicator), period_id in zip(figures, period_ids, strict=True):
+            assert period_id is not None  # checked above
             self._add_figure(row, figure, indicator, area_id, period_id)
+
+    def _account(
+        self,
+        row: SourceRow,
+        outcome: str,
+        figures: list[tuple[SourceFigure, Indicator]],
+        problems: list[Problem],
+    ) -> None:
+        """Count the row for each of its measures: ``outcome`` for those that are for one of
+        our indicators ("" for none: they are counted later), and why not for the others."""
+        report, table_format = self.report, self.table_format
+        if not outcome and len(figures) == len(row.figures):  # every measure is for one of ours
+            for figure, _ in figures:
+                report.measure(figure.key, figure.name)  # in the file's order
+            return
+        matched = {id(figure) for figure, _ in figures}
+        refused = {column for column, _ in problems}
+        mapped = self.indicators.mapped_keys
+        for figure in row.figures:
+            if id(figure) in matched:
+                measure = report.measure(figure.key, figure.name)  # in the file's order
+                if outcome:
+                    measure.add(outcome)
+                continue
+            if table_format.mapping_source is None or not figure.key or figure.key in refused:
+                why = REJECTED  # an indicator we do not have, or may not import for
+            elif figure.key in mapped:
+                why = LEFT_OUT
+            else:
+                why = NOT_MAPPED
+            report.measure(figure.key or "(none)", figure.name).add(why)
 
     def _add_figure(
         self,
@@ -249,16 +369,24 @@ class _Import:
     ) -> None:
         columns = self.table_format.figure_columns(figure)
         problems: list[Problem] = []
+        measure = self.report.measure(figure.key, figure.name)
         data = self.checker.data_for(figure, indicator, columns, problems)
         if data is None:
             for column, message in problems:
                 self.report.reject(row.number, column, message)
             self.report.figures_rejected += 1
+            measure.add(REJECTED)
             return
-        breakdown_id = self.breakdowns.pk_for(figure.breakdown)
+        try:
+            breakdown_id = self.breakdowns.pk_for(figure.breakdown)
+        except CellError as error:
+            self.report.reject(row.number, self.table_format.column("breakdown"), str(error))
+            self.report.figures_rejected += 1
+            measure.add(REJECTED)
+            return
         key = (indicator.pk, area_id, period_id, breakdown_id or 0)
         digest = hash(data) & 0x7FFFFFFF_FFFFFFFF
-        candidate = Candidate(row.number, key, indicator, data, digest)
+        candidate = Candidate(row.number, key, indicator, data, digest, figure.key)
         if self.repeats.add(candidate, columns["value"]):
             if len(self.repeats.pending) >= self.batch_size:
                 self._flush()
@@ -270,6 +398,7 @@ class _Import:
         values, changed ones, and an ImportChange for each, with the previous state."""
         if not self.repeats.pending:
             return
+        report = self.report
         candidates = self.repeats.take()
         existing = self.writer.existing([candidate.key for candidate in candidates])
         to_create: list[Candidate] = []
@@ -278,12 +407,17 @@ class _Import:
             old = existing.get(candidate.key)
             if old is None:
                 to_create.append(candidate)
+                report.measure(candidate.source_key).add(NEW)
             elif old.data == candidate.data:
-                self.report.figures_unchanged += 1
+                report.figures_unchanged += 1
+                report.measure(candidate.source_key).add(UNCHANGED)
             else:
                 previous = self.writer.snapshot(old)
                 self._preview(candidate, "changed", old)
                 to_update.append((candidate, old, previous))
+                report.measure(candidate.source_key).add(CHANGED)
+                if old.data[_ILLUSTRATIVE] and not candidate.data[_ILLUSTRATIVE]:
+                    report.figures_made_real += 1
         for candidate in to_create:
             self._preview(candidate, "new", None)
         self.writer.write(
@@ -293,8 +427,8 @@ class _Import:
                 for candidate, old, previous in to_update
             ],
         )
-        self.report.figures_new += len(to_create)
-        self.report.figures_changed += len(to_update)
+        report.figures_new += len(to_create)
+        report.figures_changed += len(to_update)
 
     def _preview(
         self, candidate: Candidate, action: Literal["new", "changed"], old: Stored | None
@@ -324,13 +458,26 @@ class _Import:
         self.areas.finish()
         self.report.errors.sort(key=lambda error: error.row)
         self.indicators.finish(remember=self.remember, user=self.user)
+        self.years.finish(remember=self.remember, user=self.user)
         self.report.previous_import = previous_import(self.report, self.batch)
 
     def commit(self) -> None:
         """Keep what was written: finish the batch's record, and bring the rest of the site up
-        to date with the figures changed."""
+        to date with the figures changed. An import that changed nothing is recorded as
+        such, with nothing to undo (what it remembered, such as mappings, is kept)."""
         batch = self.batch
-        close_applied(batch, self.report)
+        if self.report.nothing_changed and not self.report.areas_added:
+            # Periods and breakdowns met only by rejected or repeated rows are not kept.
+            remove_unused(Period.objects.filter(pk__in=self.periods.added), batch)
+            remove_unused(Breakdown.objects.filter(pk__in=self.breakdowns.added), batch)
+            close_unchanged(batch, self.report)
+            return
+        close_applied(
+            batch,
+            self.report,
+            periods=self.periods.added,
+            breakdowns=self.breakdowns.added,
+        )
         # Small numbers: withhold what the indicators' rules say, now that the figures changed.
         apply_disclosure_control(indicators_changed_by(batch))
         # The figures were written without save(), so without the signal that does this.
@@ -348,9 +495,14 @@ class _Import:
         )
 
 
+#: The position of is_illustrative in a figure's data (`writing.DATA_FIELDS`).
+_ILLUSTRATIVE = DATA_FIELDS.index("is_illustrative")
+
+
 def _shown(indicator: Indicator, data: Data) -> str:
-    """A figure's data as the preview shows it: the figure with its unit, or its status."""
-    return figure_text(indicator, data[0], data[1])
+    """A figure's data as the preview shows it: the figure with its unit (and whether it is
+    illustrative), or its status."""
+    return figure_text(indicator, data[0], data[1], illustrative=bool(data[_ILLUSTRATIVE]))
 
 
 # Undoing is `undo`'s; its names are importable from here too, as they were before it had a

@@ -6,6 +6,11 @@ refuses (`UndoRefused`) and says which; undo the later imports first, latest fir
 earlier one becomes undoable again, since undo also restores which import last set each
 figure, and when.
 
+The areas, periods and breakdowns the import added go with it, unless something else uses
+them: a figure, an area within it, another import's record of its changes, or anything that
+refers to them and protects them (a topic page's area). `remove_unused` is also used for an
+import that changed nothing, to leave nothing behind.
+
 `restore` and `save_restored` put a value back as an `ImportChange` kept it; the importer uses
 them too, to take back a figure it has already written (see `dedupe`).
 """
@@ -13,11 +18,12 @@ them too, to take back a figure it has already written (see `dedupe`).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models import Model, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,7 +32,7 @@ from audit.models import AuditEvent
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.batches import AnyUser, is_saved_user
 from indicators.importing.writing import BATCH_SIZE, DATA_FIELDS
-from indicators.models import ImportBatch, ImportChange, Value
+from indicators.models import Area, Breakdown, ImportBatch, ImportChange, Period, Value
 
 #: Ids per query when undoing: within SQLite's oldest supported limit of 999 variables.
 _MAX_PARAMS = 900
@@ -43,14 +49,21 @@ class UndoResult:
     restored: int = 0
     deleted: int = 0
     areas_removed: list[str] = field(default_factory=list)
+    periods_removed: list[str] = field(default_factory=list)
+    breakdowns_removed: list[str] = field(default_factory=list)
 
     def summary(self) -> list[str]:
         lines = [
             f"Undid the import of “{self.batch.file_name}”: {self.deleted:,} figures it added "
             f"were deleted and {self.restored:,} it changed were restored."
         ]
-        if self.areas_removed:
-            lines.append(f"Areas it had added were removed: {', '.join(self.areas_removed)}.")
+        for removed, what in (
+            (self.areas_removed, "Areas"),
+            (self.periods_removed, "Periods"),
+            (self.breakdowns_removed, "Breakdowns"),
+        ):
+            if removed:
+                lines.append(f"{what} it had added were removed: {', '.join(removed)}.")
         return lines
 
 
@@ -62,6 +75,11 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == ImportBatch.Status.UNDONE:
             raise UndoRefused(f"The import of “{batch.file_name}” has already been undone.")
+        if batch.status == ImportBatch.Status.UNCHANGED:
+            raise UndoRefused(
+                f"The import of “{batch.file_name}” changed nothing: every figure in the file "
+                f"was already on the site, so there is nothing to undo."
+            )
         if batch.status != ImportBatch.Status.APPLIED:
             raise UndoRefused(
                 f"The import of “{batch.file_name}” was rejected: it changed nothing, so there "
@@ -98,7 +116,9 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
                 result.restored += save_restored(to_save)
                 to_save = []
         result.restored += save_restored(to_save)
-        result.areas_removed = _remove_added_areas(batch)
+        result.periods_removed = remove_unused(batch.periods_added.all(), batch)
+        result.breakdowns_removed = remove_unused(batch.breakdowns_added.all(), batch)
+        result.areas_removed = remove_unused(batch.areas_added.all(), batch)
         batch.status = ImportBatch.Status.UNDONE
         batch.undone_at = timezone.now()
         batch.undone_by = user if is_saved_user(user) else None
@@ -195,16 +215,37 @@ def _delete_values(ids: list[int]) -> int:
     return deleted
 
 
-def _remove_added_areas(batch: ImportBatch) -> list[str]:
-    """Areas the import added go with it, unless something else now uses them."""
+def remove_unused(added: Iterable[Area | Period | Breakdown], batch: ImportBatch) -> list[str]:
+    """Delete the areas, periods or breakdowns an import added that nothing else uses now;
+    how each was written (its code, or a breakdown's label). Only the import's own record of
+    its changes may still refer to one (and goes with it)."""
     removed: list[str] = []
-    for area in batch.areas_added.all():
-        if area.values.exists() or area.children.exists():
+    for instance in added:
+        if _in_use(instance, batch):
             continue
         try:
             with transaction.atomic():
-                area.delete()
+                instance.delete()
         except (IntegrityError, ProtectedError, RestrictedError):
             continue  # something else (a topic page, a comparator group) refers to it
-        removed.append(area.code)
+        removed.append(_written(instance))
     return removed
+
+
+def _in_use(instance: Model, batch: ImportBatch) -> bool:
+    """Whether a figure, an area within it, or another import's record uses it."""
+    if isinstance(instance, Area):
+        field_name = "area"
+        if instance.children.exists():
+            return True
+    else:
+        field_name = "period" if isinstance(instance, Period) else "breakdown"
+    if Value.objects.filter(**{field_name: instance}).exists():
+        return True
+    return ImportChange.objects.filter(**{field_name: instance}).exclude(batch=batch).exists()
+
+
+def _written(instance: Area | Period | Breakdown) -> str:
+    if isinstance(instance, Breakdown):
+        return f"{instance.dimension}: {instance.label}"
+    return instance.code

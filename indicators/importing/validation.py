@@ -196,17 +196,21 @@ def parse_bool(text: str) -> bool:
 # --- Periods -----------------------------------------------------------------------------------
 
 
-def read_period_code(text: str, *, source: str = "template", time_identifier: str = "") -> str:
+def read_period_code(
+    text: str, *, source: str = "template", time_identifier: str = "", reading: str = ""
+) -> str:
     """The code of the period a file means, checked by `Period.from_code`; CellError if the
     period is not one this site can store.
 
     ``source`` is the name of the file's format, which says how its source writes periods
     (`Format.read_period`): Fingertips's pooled years (“2010 - 12”) are refused, EES's
-    time_period 201213 is read with its time_identifier, such as “Financial year”."""
+    time_period 201213 is read with its time_identifier, such as “Financial year”. A single
+    year whose meaning the source does not say (EES's “Reporting year”) is read as ``reading``
+    says (a `PeriodReading`; the calendar year when it is empty)."""
     # The formats read their cells with this module, so they are imported when first needed.
     from indicators.importing.formats import FORMAT_NAMES
 
-    return FORMAT_NAMES[source].read_period(text, time_identifier=time_identifier)
+    return FORMAT_NAMES[source].read_period(text, time_identifier=time_identifier, reading=reading)
 
 
 # --- Breakdowns --------------------------------------------------------------------------------

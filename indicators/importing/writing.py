@@ -285,30 +285,33 @@ class ValueWriter:
 
     # --- Figures met --------------------------------------------------------------------
 
-    def remember(self, figures: Sequence[tuple[Key, int, int]]) -> None:
+    def remember(self, figures: Sequence[tuple[Key, int, int, int]]) -> None:
         """Keep the figures met for the first time, each (key, row number, digest of the
-        figure), in a temporary table, for the rest of the import."""
+        figure, number of the file's measure that gave it), in a temporary table, for the rest
+        of the import."""
         if not figures:
             return
         if not self.met_table_ready:
             self._create_met_table()
         self.insert(
             self.met_table,
-            "i, a, p, b, r, d",
-            [(i, a, p, b, row, digest) for (i, a, p, b), row, digest in figures],
+            "i, a, p, b, r, d, k",
+            [(i, a, p, b, row, digest, measure) for (i, a, p, b), row, digest, measure in figures],
         )
 
-    def recall(self, key: Key) -> tuple[int, int] | None:
-        """(Row number, digest) of the first row that gave this figure, if it was kept."""
+    def recall(self, key: Key) -> tuple[int, int, int] | None:
+        """(Row number, digest, measure) of the first row that gave this figure, if it was
+        kept."""
         if not self.met_table_ready:
             return None
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT r, d FROM {self.met_table} WHERE i = %s AND a = %s AND p = %s AND b = %s",
+                f"SELECT r, d, k FROM {self.met_table} "
+                f"WHERE i = %s AND a = %s AND p = %s AND b = %s",
                 list(key),
             )
             found = cursor.fetchone()
-        return (found[0], found[1]) if found else None
+        return (found[0], found[1], found[2]) if found else None
 
     def forget(self) -> None:
         """Drop the table of figures met (a rolled-back import drops it with the rest)."""
@@ -322,7 +325,7 @@ class ValueWriter:
             cursor.execute(f"DROP TABLE IF EXISTS {self.met_table}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.met_table} (i {self.integer}, a {self.integer}, "
-                f"p {self.integer}, b {self.integer}, r integer, d {self.integer}, "
+                f"p {self.integer}, b {self.integer}, r integer, d {self.integer}, k integer, "
                 f"PRIMARY KEY (i, a, p, b)) {self.met_table_options}"
             )
         self.met_table_ready = True

@@ -29,6 +29,31 @@ class AreaType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+#: The first three characters of the codes of ONS statistical groupings: E11 metropolitan
+#: counties (Greater Manchester…) and E13 Inner and Outer London. They look like a county's or a
+#: region's code, and DfE files list them among the regions, but they are neither.
+GROUPING_CODE_PREFIXES = ("E11", "E13")
+
+
+def is_grouping_code(code: str) -> bool:
+    """Whether a GSS code is an ONS statistical grouping's (E11 or E13)."""
+    return code[:3].upper() in GROUPING_CODE_PREFIXES
+
+
+#: The region each ONS statistical grouping lies in (ONS, April 2023): where an area a file
+#: places under a grouping belongs in the hierarchy.
+GROUPING_REGIONS = {
+    "E11000001": "E12000002",  # Greater Manchester: North West
+    "E11000002": "E12000002",  # Merseyside: North West
+    "E11000003": "E12000003",  # South Yorkshire: Yorkshire and The Humber
+    "E11000005": "E12000005",  # West Midlands (metropolitan county): West Midlands
+    "E11000006": "E12000003",  # West Yorkshire: Yorkshire and The Humber
+    "E11000007": "E12000001",  # Tyne and Wear: North East
+    "E13000001": "E12000007",  # Inner London: London
+    "E13000002": "E12000007",  # Outer London: London
+}
+
+
 class AreaQuerySet(models.QuerySet["Area"]):
     def get_by_natural_key(self, code: str) -> Area:
         return self.get(code=code)
@@ -93,6 +118,7 @@ class Area(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        self._check_grouping()
         if self.parent_id is None:
             return
         # Walk up from the proposed parent: meeting this area again would make a loop.
@@ -115,6 +141,33 @@ class Area(models.Model):
                 }
             )
 
+    def _check_grouping(self) -> None:
+        """A statistical grouping is not a tier of the hierarchy: its code says what it is, it
+        has no parent, and nothing rolls up to it."""
+        if is_grouping_code(self.code) and self.area_type not in (AreaType.GROUPING, ""):
+            raise ValidationError(
+                {
+                    "area_type": f"{self.code} is an ONS statistical grouping (E11 metropolitan "
+                    f"counties, E13 Inner and Outer London), not a "
+                    f"{self.get_area_type_display().lower()}: choose “Statistical grouping”."
+                }
+            )
+        if self.area_type == AreaType.GROUPING and self.parent_id is not None:
+            raise ValidationError(
+                {
+                    "parent": "A statistical grouping is not part of the hierarchy (district → "
+                    "county → region → country): leave its parent empty."
+                }
+            )
+        if self.parent_id is not None and self.parent.area_type == AreaType.GROUPING:
+            raise ValidationError(
+                {
+                    "parent": f"{self.parent.display_name} is a statistical grouping, not part "
+                    f"of the hierarchy: choose the county or region the area is in (London for "
+                    f"a London borough, its region for a metropolitan district)."
+                }
+            )
+
     def ancestors(self) -> list[Area]:
         """The chain of parents, nearest first: Preston → Lancashire-12, North West, England."""
         chain: list[Area] = []
@@ -132,6 +185,15 @@ class Area(models.Model):
                 if member != self and member not in found:
                     found.append(member)
         return found
+
+
+def same_tier(a: str, b: str) -> bool:
+    """Whether two area types are the same tier of the hierarchy, so that their areas are
+    counted and ranked together: a county and a unitary authority are peers; a statistical
+    grouping and “other” are no tier."""
+    if AreaType.GROUPING in (a, b) or AreaType.OTHER in (a, b):
+        return False
+    return _type_rank(a) == _type_rank(b)
 
 
 def _type_rank(area_type: str) -> int:

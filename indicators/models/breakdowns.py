@@ -46,7 +46,8 @@ class Breakdown(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_dimension_display()}: {self.label}"
+        scheme = f" ({self.scheme})" if self.scheme else ""
+        return f"{self.get_dimension_display()}: {self.label}{scheme}"
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.dimension, self.label, self.scheme)

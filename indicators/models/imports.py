@@ -21,6 +21,8 @@ class ImportBatch(models.Model):
         APPLIED = "applied", "Applied"
         REJECTED = "rejected", "Rejected (nothing changed)"
         UNDONE = "undone", "Undone"
+        #: Applied, but every figure in the file was already on the site: nothing to undo.
+        UNCHANGED = "unchanged", "Unchanged (nothing to undo)"
 
     file_name = models.CharField(max_length=255)
     file_hash = models.CharField("SHA-256 of the file", max_length=64, blank=True, db_index=True)
@@ -94,6 +96,7 @@ class SourceMapping(models.Model):
     class Source(models.TextChoices):
         FINGERTIPS = "fingertips", "OHID Fingertips"
         EES = "ees", "DfE Explore Education Statistics"
+        SFR = "sfr", "DfE statistical release underlying data (before EES)"
 
     source = models.CharField(max_length=12, choices=Source.choices)
     key = models.CharField(

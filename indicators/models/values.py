@@ -201,10 +201,18 @@ class Value(models.Model):
             )
         if self.indicator_id and self.value is not None:
             indicator = self.indicator
-            if indicator.unit == Unit.PERCENTAGE and not (0 <= self.value <= 100):
-                errors["value"] = "A percentage must be between 0 and 100."
-            elif indicator.unit in (Unit.RATE, Unit.COUNT) and self.value < 0:
-                errors["value"] = f"A {indicator.get_unit_display().lower()} cannot be negative."
+            lowest = -100 if indicator.allows_negative else 0
+            if indicator.unit == Unit.PERCENTAGE and not (lowest <= self.value <= 100):
+                errors["value"] = f"A percentage must be between {lowest} and 100."
+            elif (
+                indicator.unit in (Unit.RATE, Unit.COUNT)
+                and self.value < 0
+                and not indicator.allows_negative
+            ):
+                errors["value"] = (
+                    f"A {indicator.get_unit_display().lower()} cannot be negative; tick "
+                    f"“figures may be negative” on the indicator if it is a net change."
+                )
         if self.count is not None and self.count < 0:
             errors["count"] = "The count cannot be negative."
         if self.denominator is not None and self.denominator <= 0:

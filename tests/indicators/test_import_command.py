@@ -172,7 +172,8 @@ def test_aliases_and_add_areas_are_passed_on(tmp_path, preston, indicator):
             ["re-referrals", "E07000120", "Hyndburn", "district", "2012/13", "12"],
         ],
     )
-    out, _ = run(path, "--alias", "e07000999=e07000123", "--add-areas")
+    # “Old Preston” is not Preston's name: the alias is confirmed.
+    out, _ = run(path, "--confirm-alias", "e07000999=e07000123", "--add-areas")
     assert "1 area was added from the file's codes and names: E07000120." in out
     assert "1 row used the code E07000999, read as E07000123 (Preston)." in out
     assert set(Value.objects.values_list("area__code", flat=True)) == {"E07000123", "E07000120"}

@@ -14,6 +14,8 @@ methods (see `Format`): the importer never asks which format a file is.
 - `FingertipsFormat`: an OHID Fingertips data export (Indicator ID, Area Code, Time period, ...).
 - `EesFormat`: a DfE Explore Education Statistics tidy data file (time_period,
   time_identifier, geographic_level, the area code columns, one column per measure).
+- `SfrFormat`: an older DfE statistical release's underlying data (geog_l, geog_c, geog_n,
+  New_geog_code, one column per measure; the period given for the whole file).
 
 A new format is a subclass of `Format` in a module of its own, added to `FORMATS` and
 `FORMATS_LISTED`.
@@ -36,13 +38,14 @@ from indicators.importing.formats.fingertips import (
     default_age,
     fingertips_id,
 )
+from indicators.importing.formats.sfr import SfrFormat
 from indicators.importing.formats.template import TemplateFormat
 from indicators.importing.reading import FileRejected
 
 #: Every format, in the order a header is tried against them.
-FORMATS: list[type[Format]] = [EesFormat, FingertipsFormat, TemplateFormat]
+FORMATS: list[type[Format]] = [EesFormat, FingertipsFormat, SfrFormat, TemplateFormat]
 #: The same formats in the order they are named to officers: ours first.
-FORMATS_LISTED: list[type[Format]] = [TemplateFormat, FingertipsFormat, EesFormat]
+FORMATS_LISTED: list[type[Format]] = [TemplateFormat, FingertipsFormat, EesFormat, SfrFormat]
 FORMAT_NAMES = {format_class.name: format_class for format_class in FORMATS}
 
 
@@ -78,6 +81,7 @@ __all__ = [
     "FingertipsFormat",
     "Format",
     "Problem",
+    "SfrFormat",
     "SourceFigure",
     "SourceRow",
     "TemplateFormat",

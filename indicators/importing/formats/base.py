@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from indicators.importing import periods
 from indicators.importing.reading import FileRejected, Table
+from indicators.importing.report import Question
 from indicators.models import AreaType
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ class SourceFigure:
     upper_ci: str = ""
     note: str = ""
     is_illustrative: str = ""
-    breakdown: tuple[str, str] | None = None
+    #: (dimension, label), or (dimension, label, scheme): see `importing.breakdowns`.
+    breakdown: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +98,10 @@ class Format:
     required: ClassVar[tuple[str, ...]]
     #: The field each normalised column name fills.
     fields: ClassVar[dict[str, str]] = {}
+    #: Whether each of the source's indicators is a column, so that every row gives a figure
+    #: of each (EES, older DfE releases), rather than each row naming its indicator (our
+    #: template, Fingertips). The report then accounts for every row of each column.
+    measures_are_columns: ClassVar[bool] = False
 
     def __init__(self, header: list[str]) -> None:
         self.header = header
@@ -127,6 +133,11 @@ class Format:
             f"The header has more than one “{column}” column: the first was used."
             for column in self.duplicate_columns
         ]
+        #: What the officer has said the file's columns are (`importing.breakdowns`'s
+        #: COLUMN_ROLES), by column as the file names it; set before `prepare`.
+        self.column_roles: dict[str, str] = {}
+        #: What `prepare` could not decide and asks the officer, for the report.
+        self.questions: list[Question] = []
 
     @classmethod
     def spelled(cls, name: str) -> str:
@@ -188,12 +199,42 @@ class Format:
 
     # --- The source's conventions ------------------------------------------------------------
 
+    def use_period(self, period: str) -> str:
+        """The period the officer gave for the whole file (or ""): what is wrong with the
+        file as a whole if it needs one and none was given, or "". By default a file gives
+        its own periods, so one given is not used (and the officer is told)."""
+        if period.strip():
+            self.warnings.append(
+                f"The file gives the period of each row, so the period you gave "
+                f"(“{period.strip()}”) was not used."
+            )
+        return ""
+
     @classmethod
-    def read_period(cls, text: str, time_identifier: str = "") -> str:
+    def read_period(cls, text: str, time_identifier: str = "", reading: str = "") -> str:
         """The code of the period a row's period cell (and, in EES, its time_identifier)
         means, checked by `Period.from_code`; CellError if it is not one this site can store.
-        A format changes how its source writes periods in `period_as_code`."""
-        return periods.checked_code(cls.period_as_code(periods.given(text), time_identifier))
+        A format changes how its source writes periods in `period_as_code`; a single year
+        whose meaning the source does not say (`single_year`) is read as ``reading`` says
+        (a `PeriodReading`: calendar year unless told otherwise)."""
+        text = periods.given(text)
+        year = cls.single_year(text, time_identifier)
+        if year is not None:
+            return periods.checked_code(periods.year_as(year, reading))
+        return periods.checked_code(cls.period_as_code(text, time_identifier))
+
+    @classmethod
+    def single_year(cls, text: str, time_identifier: str) -> int | None:
+        """The year, if the source writes a period as a single year without saying what kind
+        of year it is (DfE's “Reporting year” 2013 is the year to 31 March 2013 for some
+        collections and 31 March 2013 itself for others), so that how it is read is set for
+        each of the source's indicators (`SourceMapping.period_reading`); otherwise None, and
+        the period is read by `period_as_code`. By default a source says what it means."""
+        return None
+
+    def describe_period(self, text: str, time_identifier: str) -> str:
+        """A period as the file writes it, for the report: “2013 (Reporting year)”."""
+        return f"{text} ({time_identifier})" if time_identifier else text
 
     @classmethod
     def period_as_code(cls, text: str, time_identifier: str) -> str:
@@ -253,7 +294,8 @@ _CODE_TYPES = {
     "S92": AreaType.COUNTRY,
     "N92": AreaType.COUNTRY,
     "E12": AreaType.REGION,
-    "E13": AreaType.REGION,  # Inner and Outer London
+    "E11": AreaType.GROUPING,  # metropolitan counties: statistical groupings, not a tier
+    "E13": AreaType.GROUPING,  # Inner and Outer London: statistical groupings, not regions
     "E10": AreaType.COUNTY,
     "E06": AreaType.UNITARY,
     "E08": AreaType.UNITARY,  # metropolitan districts: single tier, under a region

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
+from indicators.importing.breakdowns import with_scheme
 from indicators.importing.formats.base import Format, SourceFigure, SourceRow, area_type_for
 from indicators.importing.reading import Table
 from indicators.importing.validation import CellError, check_breakdown_label, dimension_for
@@ -172,9 +173,12 @@ class FingertipsFormat(Format):
             )
         )
 
-    def _breakdown(self, key: str, cells: list[str]) -> tuple[str, str] | None:
+    def _breakdown(self, key: str, cells: list[str]) -> tuple[str, ...] | None:
         """Sex “Persons” at the indicator's default age with no category is everyone; “Male”
-        or “Female” is a sex breakdown; a Category Type and Category give another."""
+        or “Female” is a sex breakdown; a Category Type and Category give another, in the set
+        of categories the Category Type names: Fingertips gives county-level and district-level
+        deprivation deciles the same labels (“Most deprived decile (IMD2019)”), and they are
+        different breakdowns."""
         parts: list[tuple[str, str]] = []
         sex = self._get(cells, "sex")
         if sex.lower() not in _WHOLE_POPULATION_SEXES:
@@ -183,13 +187,17 @@ class FingertipsFormat(Format):
         if age and age != self.default_ages.get(key, age):
             parts.append((BreakdownType.AGE, age))
         category = self._get(cells, "category")
+        category_type = self._get(cells, "category type") if category else ""
         if category:
-            parts.append((dimension_for(self._get(cells, "category type")), category))
+            parts.append((dimension_for(category_type), category))
         if not parts:
             return None
         if len(parts) == 1:
-            return check_breakdown_label(str(parts[0][0]), parts[0][1])
-        return check_breakdown_label(BreakdownType.OTHER, ", ".join(label for _, label in parts))
+            found = check_breakdown_label(str(parts[0][0]), parts[0][1])
+        else:
+            joined = ", ".join(label for _, label in parts)
+            found = check_breakdown_label(BreakdownType.OTHER, joined)
+        return with_scheme(found, category_type)
 
     @classmethod
     def period_as_code(cls, text: str, time_identifier: str) -> str:

@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from indicators.importing import ImportReport, import_values
+from indicators.importing.breakdowns import DESCRIBES_FILE, FIGURES
 from indicators.importing.formats import FORMAT_NAMES
-from indicators.models import Indicator
+from indicators.importing.periods import EVERY_MEASURE, READING_NAMES, reading_of
+from indicators.models import BreakdownType, Indicator
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -25,10 +27,10 @@ ERRORS_SHOWN = 50
 class Command(BaseCommand):
     help = (
         "Import indicator figures from a CSV or XLSX file: our template, an OHID Fingertips "
-        "data export or a DfE Explore Education Statistics data file (recognised from the "
-        "header). The file is streamed, validated row by row and applied in one transaction: "
-        "if any row is rejected nothing changes (unless --apply-valid-rows), and the command "
-        "exits with an error."
+        "data export, a DfE Explore Education Statistics data file or an older DfE release's "
+        "underlying data (recognised from the header). The file is streamed, validated row by "
+        "row and applied in one transaction: if any row is rejected nothing changes (unless "
+        "--apply-valid-rows), and the command exits with an error."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -57,7 +59,49 @@ class Command(BaseCommand):
             default=[],
             metavar="OLD_CODE=NEW_CODE",
             help="Read an old area code as a current one, e.g. for an authority re-coded "
-            "since. May be given more than once.",
+            "since. The area must be on the site and of a kind the old code could have "
+            "become; where the file's name for it is not the area's, confirm it with "
+            "--confirm-alias. May be given more than once.",
+        )
+        parser.add_argument(
+            "--confirm-alias",
+            dest="confirmed_aliases",
+            action="append",
+            default=[],
+            metavar="OLD_CODE=NEW_CODE",
+            help="As --alias, confirming that the old code is that area where the file's "
+            "name for it differs (or the file gives none), or where the old code is an area "
+            "of the site's own. May be given more than once.",
+        )
+        parser.add_argument(
+            "--column",
+            dest="columns",
+            action="append",
+            default=[],
+            metavar="COLUMN=WHAT",
+            help="Say what a column of an EES file is, where the import asks: a breakdown "
+            f"by {', '.join(BreakdownType.values)}, “{DESCRIBES_FILE}” (it describes the "
+            f"file: ignored) or “{FIGURES}” (figures), "
+            "e.g. --column school_type=other. Remembered for the next file from that source.",
+        )
+        parser.add_argument(
+            "--period",
+            default="",
+            help="The period of every figure, for a file that gives none (an older DfE "
+            "release's underlying data), e.g. --period 2013-03-31 for figures at 31 March "
+            "2013, --period 2012/13 for a financial year.",
+        )
+        parser.add_argument(
+            "--period-as",
+            dest="period_readings",
+            action="append",
+            default=[],
+            metavar="[SOURCE_KEY=]READING",
+            help="How the source's single years (DfE's “Reporting year” 2013, an older "
+            f"release's 2013) are meant: {', '.join(READING_NAMES)}, or automatic (decided "
+            "from the figures our indicator holds). For every measure of the file, or one "
+            "(e.g. --period-as CPP_start=financial-year-ending). Remembered for the next file "
+            "from that source. May be given more than once.",
         )
         parser.add_argument(
             "--add-areas",
@@ -90,6 +134,10 @@ class Command(BaseCommand):
         file_format: str,
         maps: list[str],
         aliases: list[str],
+        confirmed_aliases: list[str],
+        columns: list[str],
+        period: str,
+        period_readings: list[str],
         add_areas: bool,
         apply_valid_rows: bool,
         dry_run: bool,
@@ -110,6 +158,12 @@ class Command(BaseCommand):
             apply_valid_rows=apply_valid_rows,
             dry_run=dry_run,
             area_aliases=self._pairs(aliases, "--alias", "OLD_CODE=NEW_CODE", upper=True),
+            confirmed_aliases=self._pairs(
+                confirmed_aliases, "--confirm-alias", "OLD_CODE=NEW_CODE", upper=True
+            ),
+            column_roles=self._pairs(columns, "--column", "COLUMN=WHAT"),
+            period=period,
+            period_readings=self._readings(period_readings),
             progress=self._progress,
             file_format=file_format,
         )
@@ -140,6 +194,18 @@ class Command(BaseCommand):
                 f"site. Its indicators include: {known or '(none yet)'}."
             )
         return {key: found.get(slug) for key, slug in pairs.items()}
+
+    @staticmethod
+    def _readings(items: list[str]) -> dict[str, str]:
+        """--period-as READING (every measure) or SOURCE_KEY=READING → key → reading."""
+        readings: dict[str, str] = {}
+        for item in items:
+            key, equals, text = item.rpartition("=")
+            try:
+                readings[key.strip() if equals else EVERY_MEASURE] = reading_of(text)
+            except ValueError as error:
+                raise CommandError(f"--period-as {item}: {error}") from None
+        return readings
 
     @staticmethod
     def _pairs(items: list[str], option: str, shape: str, upper: bool = False) -> dict[str, str]:
@@ -198,6 +264,18 @@ class Command(BaseCommand):
                 f"  Map each with --map {example}=INDICATOR_SLUG, or leave it out with "
                 f"--map {example}=-."
             )
+        for question in report.questions:
+            answer = (
+                f"--confirm-alias {question.key}"
+                if question.kind == "alias"
+                else f"--column {question.key}=WHAT"
+            )
+            self.stdout.write(style.WARNING(f"To answer: {question} Give {answer}."))
+        measures = report.measure_rows()
+        if measures:
+            self.stdout.write("Every row, by measure:")
+            for measure in measures:
+                self.stdout.write(f"  {measure}")
         if report.warnings:
             self.stdout.write(style.WARNING("Warnings:"))
             for warning in report.warnings:
@@ -211,3 +289,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {change}")
         if report.batch is not None and report.applied:
             self.stdout.write(style.SUCCESS(f"Recorded as import #{report.batch.pk}."))
+        elif report.batch is not None and report.status == "unchanged":
+            self.stdout.write(
+                f"Recorded as import #{report.batch.pk}, which changed nothing (nothing to undo)."
+            )

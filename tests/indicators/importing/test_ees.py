@@ -172,16 +172,21 @@ def test_academic_calendar_and_reporting_years(site, write_csv, mapped):
             ees_row("201213", "Academic year", "Local authority", lancashire, "1", ""),
             ees_row("2013", "Calendar year", "Local authority", lancashire, "2", ""),
             ees_row("201213", "Spring term", "Local authority", lancashire, "3", ""),
+            ees_row("201213", "Fiscal year", "Local authority", lancashire, "4", ""),
         ]
     )
 
     report = import_values(source=path, mappings=mapped, apply_valid_rows=True)
 
     periods = dict(Value.objects.values_list("value", "period__code"))
-    assert periods == {Decimal("1"): "AY2012/13", Decimal("2"): "2013"}
+    assert periods == {
+        Decimal("1"): "AY2012/13",
+        Decimal("2"): "2013",
+        Decimal("3"): "AY2012/13 Spring",
+    }
     (error,) = report.errors
-    assert (error.row, error.column) == (4, "time_period")
-    assert "The time_identifier “Spring term” is one this site cannot store" in error.message
+    assert (error.row, error.column) == (5, "time_period")
+    assert "“Fiscal year” is not a time_identifier EES uses" in error.message
 
 
 def test_other_geographic_levels_are_skipped_and_counted(site, write_csv, mapped):

@@ -125,17 +125,18 @@ def test_a_changed_figure_keeps_its_old_value_in_the_preview(site, write_csv):
         (
             ["re-referrals", "E07000123", "", "2012/13", "", "-1", ""],
             "value",
-            "A percentage must be between 0 and 100.",
+            "A percentage of “Re-referrals” cannot be negative (the file gives “-1”); tick "
+            "“figures may be negative” on the indicator if it is a net change.",
         ),
         (
             ["cpp-rate", "E07000123", "", "2012/13", "", "-3", ""],
             "value",
-            "A rate cannot be negative.",
+            "A rate of “Child protection plan rate” cannot be negative",
         ),
         (
             ["cpp-count", "E07000123", "", "2012/13", "", "-3", ""],
             "value",
-            "A count cannot be negative.",
+            "A count of “Child protection plans” cannot be negative",
         ),
         (
             ["re-referrals", "E0700012", "", "2012/13", "", "5", ""],
@@ -405,7 +406,13 @@ def test_extra_columns_are_allowed_and_names_are_checked_against_ours(site, writ
 
 def test_area_aliases_read_old_codes_as_new_ones(site, write_csv):
     path = write_csv([HEADER, ["re-referrals", "E07000999", "", "2012/13", "", "11", ""]])
-    report = import_values(source=path, area_aliases={"E07000999": "E07000123"})
+    # The file gives no name to show that E07000999 is Preston: the alias is to be confirmed.
+    asked = import_values(source=path, area_aliases={"E07000999": "E07000123"})
+    assert asked.rejected and [question.key for question in asked.questions] == [
+        "E07000999=E07000123"
+    ]
+    assert not Value.objects.exists()
+    report = import_values(source=path, confirmed_aliases={"E07000999": "E07000123"})
     assert report.figures_new == 1
     assert Value.objects.get().area == site["preston"]
     assert "1 row used the code E07000999, read as E07000123 (Preston)." in report.warnings

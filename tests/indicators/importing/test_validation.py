@@ -120,7 +120,8 @@ def test_a_bad_boolean_says_what_was_expected():
         ("201213", "ees", "Financial year", "2012/13"),
         ("201213", "ees", "Academic year", "AY2012/13"),
         ("2013", "ees", "Calendar year", "2013"),
-        ("2013", "ees", "Reporting year", "2013"),
+        ("201213", "ees", "Financial year Q1", "2012/13 Q1"),
+        ("201213", "ees", "Tax year", "TY2012/13"),
         ("AY 2012/13", "template", "", "AY2012/13"),
     ],
 )
@@ -136,12 +137,30 @@ def test_periods_are_read_by_source(text, source, identifier, code):
         ("", "template", "", "The period is empty"),
         ("2012/14", "template", "", "the second year must follow the first"),
         ("2013", "ees", "Academic year", "expected six digits such as 201213"),
-        ("201213", "ees", "Q1", "time_identifier “Q1” is one this site cannot store"),
+        ("201213", "ees", "Q1", "“Q1” is not a time_identifier EES uses"),
+        ("201214", "ees", "Financial year", "the second year must follow the first"),
+        ("201213", "ees", "Reporting year", "expected a four-digit year such as 2013"),
     ],
 )
 def test_periods_we_cannot_store_are_explained(text, source, identifier, words):
     with pytest.raises(CellError, match=words):
         read_period_code(text, source=source, time_identifier=identifier)
+
+
+@pytest.mark.parametrize(
+    ("reading", "code"),
+    [
+        ("", "2013"),
+        ("calendar-year", "2013"),
+        ("financial-year-ending", "2012/13"),
+        ("snapshot-31-march", "2013-03-31"),
+    ],
+)
+def test_a_reporting_year_is_read_as_the_reading_says(reading, code):
+    assert (
+        read_period_code("2013", source="ees", time_identifier="Reporting year", reading=reading)
+        == code
+    )
 
 
 def test_academic_years_run_september_to_august():
