@@ -12,7 +12,13 @@ Some sources write a period as a single year without saying what kind of year it
 read is set for each of the source's indicators (`SourceMapping.period_reading`), and decided
 for each file by `YearReadings`: as the officer chose for this import, else as remembered for
 the source, else from the figures our indicator already holds (financial years, counts on 31
-March, or calendar years). What was decided, and why, is in the report, for every measure.
+March, or calendar years). When the indicator holds none of those to go by, the importer asks
+(a `Question`) and imports nothing until the officer says. What was decided, and why, is in the
+report, for every measure.
+
+An indicator's series is of one kind of period: `PeriodFinder` refuses a row whose period is of
+a kind the indicator does not hold (a quarter for an indicator of financial years), unless the
+indicator holds no figures yet.
 
 `PeriodFinder` is what the importer uses: each distinct period of a file is read, and found
 or added, once (once for each reading of a single year).
@@ -20,12 +26,12 @@ or added, once (once for each reading of a single year).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from indicators.importing.batches import AnyUser, is_saved_user
-from indicators.importing.report import ImportReport, YearReading
+from indicators.importing.report import ImportReport, Question, YearReading
 from indicators.importing.validation import CellError
 from indicators.models import Indicator, Period, PeriodKind, PeriodReading, SourceMapping
 
@@ -40,6 +46,21 @@ READING_NAMES = {
 }
 #: A reading given for every measure of a file at once (``--period-as READING``).
 EVERY_MEASURE = "*"
+
+#: Each kind of period in words: (plural, one of them, in a pair such as “quarters and years”,
+#: figures of that kind).
+KIND_WORDS: dict[str, tuple[str, str, str, str]] = {
+    PeriodKind.FINANCIAL_YEAR: ("financial years", "a financial year", "years", "yearly"),
+    PeriodKind.ACADEMIC_YEAR: ("academic years", "an academic year", "years", "yearly"),
+    PeriodKind.CALENDAR_YEAR: ("calendar years", "a calendar year", "years", "yearly"),
+    PeriodKind.TAX_YEAR: ("tax years", "a tax year", "years", "yearly"),
+    PeriodKind.SNAPSHOT: ("counts on a day", "a count on a day", "counts on a day", "snapshot"),
+    PeriodKind.QUARTER: ("quarters", "a quarter", "quarters", "quarterly"),
+    PeriodKind.MONTH: ("months", "a month", "months", "monthly"),
+    PeriodKind.TERM: ("school terms", "a school term", "terms", "termly"),
+    PeriodKind.WEEK: ("weeks", "a week", "weeks", "weekly"),
+    PeriodKind.HALF: ("half years", "a half year", "half years", "half-yearly"),
+}
 
 
 def given(text: str) -> str:
@@ -71,6 +92,24 @@ def year_as(year: int, reading: str) -> str:
     if reading == PeriodReading.SNAPSHOT_31_MARCH:
         return f"{year:04d}-03-31"
     return f"{year:04d}"
+
+
+def mixed_kinds(slug: str, label: str, kind: str, held: Collection[str]) -> str:
+    """Why a period of ``kind`` is refused for an indicator that holds only periods of the
+    kinds ``held``."""
+    plural, one, pair, figures = KIND_WORDS[kind]
+    held_words = [KIND_WORDS[other] for other in sorted(held)]
+    holds = " and ".join(words[0] for words in held_words)
+    others = {words[2] for words in held_words}
+    mixed = (
+        f"{pair} and {others.pop()}"
+        if len(others) == 1 and pair not in others
+        else f"{plural} and {holds}"
+    )
+    return (
+        f"{slug} holds {holds}; {label} is {one}: {mixed} in one series would be charted and "
+        f"compared as if alike. Import {figures} figures to an indicator of their own."
+    )
 
 
 def reading_of(text: str) -> str:
@@ -106,10 +145,13 @@ class YearReadings:
                 .values_list("key", "period_reading")
             )
         self.decided: dict[str, str] = {}
-        self.automatic: dict[int, tuple[str, str]] = {}  # indicator pk → (reading, why)
+        #: Indicator pk → (reading, why), or None when its figures do not decide it.
+        self.automatic: dict[int, tuple[str, str] | None] = {}
 
-    def reading_for(self, figure: SourceFigure, indicator: Indicator) -> str:
-        """The reading of the figure's measure (never automatic: decided here)."""
+    def reading_for(self, figure: SourceFigure, indicator: Indicator, year: int) -> str:
+        """The reading of the figure's measure (never automatic: decided here). With nothing
+        to decide it by, the officer is asked (for ``year``, as the file's first example) and
+        the years are read, for the preview only, as calendar years."""
         found = self.decided.get(figure.key)
         if found is not None:
             return found
@@ -123,9 +165,19 @@ class YearReadings:
         if chosen:
             reading = chosen
         else:
-            reading, why = self._from_figures(indicator)
+            decided = self._from_figures(indicator)
             if how == "remembered":
                 how = "automatic"
+            if decided is None:
+                reading = PeriodReading.CALENDAR_YEAR.value
+                why = (
+                    f"“{indicator.name}” holds no financial years or counts on 31 March to go "
+                    f"by, so nothing is imported until you say how “{figure.key}” means its "
+                    f"years (read meanwhile as calendar years)"
+                )
+                self._ask(figure, indicator, year)
+            else:
+                reading, why = decided
         self.decided[figure.key] = reading
         self.report.year_readings[figure.key] = YearReading(
             key=figure.key,
@@ -139,12 +191,28 @@ class YearReadings:
         )
         return reading
 
-    def _from_figures(self, indicator: Indicator) -> tuple[str, str]:
+    def _ask(self, figure: SourceFigure, indicator: Indicator, year: int) -> None:
+        self.report.questions.append(
+            Question(
+                kind="reading",
+                key=figure.key,
+                text=(
+                    f"How are the years of “{figure.key}” meant? Our indicator "
+                    f"“{indicator.name}” holds no financial years or counts on 31 March to go "
+                    f"by: say whether {year} is read as the financial year "
+                    f"{Period.financial_year(year - 1).code} (the year to 31 March {year}), as "
+                    f"31 March {year} (a count on that day), or as the calendar year {year}."
+                ),
+                guess=PeriodReading.CALENDAR_YEAR.value,
+            )
+        )
+
+    def _from_figures(self, indicator: Indicator) -> tuple[str, str] | None:
         """The reading that fits the figures the indicator holds, and why (decided once for
-        each indicator, before this import writes any of its figures)."""
-        found = self.automatic.get(indicator.pk)
-        if found is not None:
-            return found
+        each indicator, before this import writes any of its figures); None when it holds
+        none that decide it."""
+        if indicator.pk in self.automatic:
+            return self.automatic[indicator.pk]
         held = Period.objects.filter(values__indicator=indicator).distinct()
         financial = held.filter(kind=PeriodKind.FINANCIAL_YEAR).count()
         on_31_march = held.filter(
@@ -152,6 +220,7 @@ class YearReadings:
         ).count()
         calendar = held.filter(kind=PeriodKind.CALENDAR_YEAR).count()
         name = f"“{indicator.name}”"
+        found: tuple[str, str] | None = None
         if financial and financial >= max(on_31_march, calendar):
             found = (
                 PeriodReading.FINANCIAL_YEAR_ENDING.value,
@@ -164,12 +233,6 @@ class YearReadings:
             )
         elif calendar:
             found = (PeriodReading.CALENDAR_YEAR.value, f"because {name} holds calendar years")
-        else:
-            found = (
-                PeriodReading.CALENDAR_YEAR.value,
-                f"because {name} holds no financial years or counts on 31 March to go by: "
-                f"check that this is what the source means",
-            )
         self.automatic[indicator.pk] = found
         return found
 
@@ -219,8 +282,11 @@ class PeriodFinder:
         self.found: dict[tuple[str, str], int | CellError | _Year] = {}
         self.years: dict[tuple[int, str], int | CellError] = {}
         self.examples: set[tuple[str, int]] = set()  # (measure, year) noted in the report
-        #: Period pk → its label, for the preview.
+        #: Period pk → its label, for the preview; and its kind.
         self.labels: dict[int, str] = {}
+        self.kinds: dict[int, str] = {}
+        #: Indicator pk → the kinds of period it held before this import.
+        self.held: dict[int, frozenset[str]] = {}
         #: The periods this import added.
         self.added: list[int] = []
 
@@ -232,12 +298,29 @@ class PeriodFinder:
             found = self.found[cache_key] = self._read(row)
         if isinstance(found, _Year):
             found = self._year(found, figure, indicator)
+        if not isinstance(found, CellError):
+            found = self._of_held_kind(found, indicator)
         if isinstance(found, CellError):
-            problem = (self.table_format.period_column(), str(found))
+            problem = (self.table_format.period_problem_column(found), str(found))
             if problem not in row.problems:
                 row.problems.append(problem)
             return None
         return found
+
+    def _of_held_kind(self, period_id: int, indicator: Indicator) -> int | CellError:
+        """The period, or CellError when the indicator holds figures, none of them for
+        periods of its kind: quarters and years in one series would be charted as if alike."""
+        held = self.held.get(indicator.pk)
+        if held is None:
+            held = self.held[indicator.pk] = frozenset(
+                Period.objects.filter(values__indicator=indicator)
+                .values_list("kind", flat=True)
+                .distinct()
+            )
+        kind = self.kinds[period_id]
+        if not held or kind in held:
+            return period_id
+        return CellError(mixed_kinds(indicator.slug, self.labels[period_id], kind, held))
 
     def _read(self, row: SourceRow) -> int | CellError | _Year:
         table_format = self.table_format
@@ -251,7 +334,7 @@ class PeriodFinder:
             return error
 
     def _year(self, year: _Year, figure: SourceFigure, indicator: Indicator) -> int | CellError:
-        reading = self.readings.reading_for(figure, indicator)
+        reading = self.readings.reading_for(figure, indicator, year.year)
         found = self.years.get((year.year, reading))
         if found is None:
             try:
@@ -270,4 +353,5 @@ class PeriodFinder:
             self.report.periods_added.append(period.code)
             self.added.append(period.pk)
         self.labels[period.pk] = period.label
+        self.kinds[period.pk] = period.kind
         return period.pk

@@ -70,11 +70,13 @@ class Change:
 @dataclass(frozen=True, slots=True)
 class Question:
     """What the importer cannot decide for itself and asks the officer: what a column of the
-    file is (remembered for the next file from its source), or whether an old area code is
-    the area an alias says. Nothing is changed until every question is answered."""
+    file is (remembered for the next file from its source), whether an old area code is
+    the area an alias says, or how a measure's single years are meant when our indicator's
+    figures do not say (answered with a reading for the measure). Nothing is changed until
+    every question is answered."""
 
-    kind: Literal["column", "alias"]
-    key: str  # the column, as the file names it; or the alias, as OLD=NEW
+    kind: Literal["column", "alias", "reading"]
+    key: str  # the column, as the file names it; the alias, as OLD=NEW; or the measure
     text: str  # the question, in words
     values: tuple[str, ...] = ()  # a column's first few values
     guess: str = ""  # how the column was read for the preview, until answered

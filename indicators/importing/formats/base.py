@@ -20,6 +20,7 @@ from indicators.importing.report import Question
 from indicators.models import AreaType
 
 if TYPE_CHECKING:
+    from indicators.importing.validation import CellError
     from indicators.models import Indicator
 
 
@@ -245,6 +246,11 @@ class Format:
     def period_column(self) -> str:
         """The column a period's problems are reported in."""
         return self.column("period")
+
+    def period_problem_column(self, error: CellError) -> str:
+        """The column ``error``, a problem with a row's period, is reported in: by default
+        `period_column`."""
+        return self.period_column()
 
     def area_code_problem(self, code: str) -> str:
         """Why a code the site does not hold is a mistake in the file rather than an area to

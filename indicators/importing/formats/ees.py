@@ -17,6 +17,7 @@ from indicators.importing.formats.base import (
     normalise,
 )
 from indicators.importing.formats.ees_time import (
+    TimeIdentifierError,
     ees_period_code,
     is_reporting_year,
     reporting_year,
@@ -277,6 +278,11 @@ class EesFormat(Format):
 
     def period_column(self) -> str:
         return self.column("time_period")
+
+    def period_problem_column(self, error: CellError) -> str:
+        if isinstance(error, TimeIdentifierError):
+            return self.column("time_identifier")
+        return self.period_column()
 
 
 def _in_scheme(dimension: str, label: str, scheme: str) -> tuple[str, ...]:

@@ -92,6 +92,11 @@ def _identifier(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())
 
 
+class TimeIdentifierError(CellError):
+    """A time_identifier EES does not have (or none): a problem of that column, not of the
+    time_period."""
+
+
 def is_reporting_year(time_identifier: str) -> bool:
     return _identifier(time_identifier) == REPORTING_YEAR
 
@@ -135,10 +140,10 @@ def ees_period_code(text: str, time_identifier: str) -> str:
             )
         return one_year.format(year=text)
     if not identifier:
-        raise CellError(f"The time_identifier is empty: expected {ACCEPTED}.")
+        raise TimeIdentifierError(f"The time_identifier is empty: expected {ACCEPTED}.")
     called = _CALLED_ELSEWHERE.get(identifier)
     hint = f" EES writes it as {called}." if called else ""
-    raise CellError(
+    raise TimeIdentifierError(
         f"“{time_identifier.strip()}” is not a time_identifier EES uses, so this site cannot "
         f"tell what period it is: expected {ACCEPTED}.{hint}"
     )

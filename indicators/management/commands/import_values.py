@@ -265,11 +265,12 @@ class Command(BaseCommand):
                 f"--map {example}=-."
             )
         for question in report.questions:
-            answer = (
-                f"--confirm-alias {question.key}"
-                if question.kind == "alias"
-                else f"--column {question.key}=WHAT"
-            )
+            if question.kind == "alias":
+                answer = f"--confirm-alias {question.key}"
+            elif question.kind == "reading":
+                answer = f"--period-as {question.key}=READING (one of {', '.join(READING_NAMES)})"
+            else:
+                answer = f"--column {question.key}=WHAT"
             self.stdout.write(style.WARNING(f"To answer: {question} Give {answer}."))
         measures = report.measure_rows()
         if measures:

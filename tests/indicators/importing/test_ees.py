@@ -185,7 +185,7 @@ def test_academic_calendar_and_reporting_years(site, write_csv, mapped):
         Decimal("3"): "AY2012/13 Spring",
     }
     (error,) = report.errors
-    assert (error.row, error.column) == (5, "time_period")
+    assert (error.row, error.column) == (5, "time_identifier")
     assert "“Fiscal year” is not a time_identifier EES uses" in error.message
 
 

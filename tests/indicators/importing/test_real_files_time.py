@@ -186,8 +186,8 @@ def test_identifiers_ees_does_not_have_are_refused_by_name_and_nothing_changes(e
 
     assert report.rejected
     assert [(error.row, error.column) for error in report.errors] == [
-        (3, "time_period"),
-        (4, "time_period"),
+        (3, "time_identifier"),
+        (4, "time_identifier"),
     ]
     fiscal, spending = (error.message for error in report.errors)
     assert fiscal.startswith("“Fiscal year” is not a time_identifier EES uses")
@@ -257,28 +257,9 @@ def test_a_reporting_year_is_read_by_the_figures_the_indicator_holds(
     assert not SourceMapping.objects.exclude(period_reading="").exists()  # nothing chosen
 
 
-def test_with_nothing_to_go_by_a_reporting_year_is_a_calendar_year_and_the_officer_is_told(db):
-    cin_site()
-    indicator = IndicatorFactory(slug="second-plans", name="Second plans")
-
-    report = import_values(
-        source=real("ees_cin_reporting_year.csv"),
-        mappings={"CPP_subsequent_percent": indicator},
-        dry_run=True,
-    )
-
-    used = report.year_readings["CPP_subsequent_percent"]
-    assert (used.how, used.reading) == ("automatic", "calendar-year")
-    assert "holds no financial years or counts on 31 March to go by" in used.why
-    line = next(line for line in report.summary() if line.startswith("Years read"))
-    assert "2013 (Reporting year) read as 2013" in line
-    assert "check that this is what the source means" in line
-
-
 def test_a_reading_given_for_the_import_wins_and_is_remembered_for_the_source(db):
     areas = cin_site()
-    indicator = IndicatorFactory(slug="second-plans")
-    holding(indicator, "2011/12", areas["england"])
+    indicator = IndicatorFactory(slug="second-plans")  # no figures: else it would be asked
     mappings = {"CPP_subsequent_percent": indicator, "CPP_start": None, "CPP_subsequent": None}
 
     first = import_values(
@@ -892,17 +873,18 @@ def test_the_preview_says_how_each_measures_years_are_read_and_remembers_the_cho
     assert (row.key, select.value()) == ("CPP_subsequent_percent", "")
     assert "Every row of the file, for each measure column (23 rows)" in html
 
+    # Chosen (the same as the figures decide, but chosen: so remembered for the source).
     again = officer_client.post(
         reverse("admin:indicators_value_import_check"),
-        posted(checked, **{select.html_name: "snapshot-31-march"}),
+        posted(checked, **{select.html_name: "financial-year-ending"}),
     )
-    assert "2013 (Reporting year) read as 31 March 2013" in again.content.decode()
+    assert "2013 (Reporting year) read as 2012/13" in again.content.decode()
     done = officer_client.post(reverse("admin:indicators_value_import_confirm"), posted(again))
 
     assert done.status_code == 302
     mapping = SourceMapping.objects.get(source="ees", key="CPP_subsequent_percent")
-    assert (mapping.indicator, mapping.period_reading) == (indicator, "snapshot-31-march")
-    assert Value.objects.filter(period__code="2013-03-31", area__code="E10000017").exists()
+    assert (mapping.indicator, mapping.period_reading) == (indicator, "financial-year-ending")
+    assert Value.objects.filter(period__code="2012/13", area__code="E10000017").exists()
 
 
 def test_the_preview_asks_for_the_period_of_an_sfr_file(officer_client):
@@ -922,3 +904,171 @@ def test_the_preview_asks_for_the_period_of_an_sfr_file(officer_client):
     )
     assert "This file has no year or period column" not in with_period.content.decode()
     assert with_period.context["form"]["period"].value() == "31/03/2013"
+
+
+# --- Years with nothing to go by; kinds of period that do not mix; the identifier's column --
+
+
+def test_with_nothing_to_go_by_a_reporting_year_is_asked_about_and_nothing_is_imported(db, capsys):
+    areas = cin_site()
+    indicator = IndicatorFactory(slug="second-plans", name="Second plans")
+    before = held()
+
+    report = import_values(
+        source=real("ees_cin_reporting_year.csv"),
+        mappings={"CPP_subsequent_percent": indicator, "CPP_start": None, "CPP_subsequent": None},
+    )
+
+    assert report.rejected and held() == before
+    (question,) = report.questions
+    assert (question.kind, question.key) == ("reading", "CPP_subsequent_percent")
+    assert "“Second plans” holds no financial years or counts on 31 March" in question.text
+    assert (
+        "2014 is read as the financial year 2013/14 (the year to 31 March 2014), as 31 March "
+        "2014 (a count on that day), or as the calendar year 2014" in question.text
+    )
+    assert any(question.text in line for line in report.summary())
+    # The command says how to answer, and the answer imports the file.
+    path = str(real("ees_cin_reporting_year.csv"))
+    maps = ["--map", "CPP_subsequent_percent=second-plans", "--map", "CPP_start=-"]
+    maps += ["--map", "CPP_subsequent=-"]
+    with pytest.raises(CommandError):
+        call_command("import_values", path, *maps)
+    assert "Give --period-as CPP_subsequent_percent=READING" in capsys.readouterr().out
+    call_command(
+        "import_values", path, *maps, "--period-as", "CPP_subsequent_percent=snapshot-31-march"
+    )
+    assert Value.objects.get(
+        indicator=indicator, area=areas["lancashire"], breakdown=None, period__code="2013-03-31"
+    ).value == Decimal("16.7")
+
+
+def test_an_sfr_year_with_nothing_to_go_by_is_asked_about(sfr_site):
+    report = import_values(
+        source=real("sfr_wide.csv"),
+        mappings={"CLA_Mar2013": sfr_site["looked_after"], "CLA_NetGain": None},
+        period="2013",
+        dry_run=True,
+    )
+
+    assert report.rejected
+    assert [question.key for question in report.questions] == ["CLA_Mar2013"]
+    assert "as 31 March 2013 (a count on that day)" in report.questions[0].text
+
+
+def ees_lines(lines: list[int], write_csv) -> Path:
+    """Those lines of ees_time_identifiers.csv, under its header."""
+    with real("ees_time_identifiers.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    return write_csv([rows[0]] + [rows[line - 1] for line in lines])
+
+
+@pytest.mark.parametrize(
+    ("held_period", "imported"),
+    [
+        ("2011/12", ["2012/13"]),
+        ("2011/12 Q4", ["2012/13 Q1", "2012/13 Q2", "2012/13 Q3", "2012/13 Q4"]),
+        (None, None),
+    ],
+)
+def test_quarters_are_refused_for_an_indicator_of_years_row_by_row(
+    england, write_csv, held_period, imported
+):
+    indicator = IndicatorFactory(
+        slug="referrals-rate", name="Referrals", unit="count", multiplier=1
+    )
+    if held_period:
+        holding(indicator, held_period, england)
+    path = ees_lines([2, 7, 8, 9, 10], write_csv)  # 2012/13, then its four quarters
+
+    report = import_values(
+        source=path, mappings={"enrolment_count": indicator}, apply_valid_rows=True
+    )
+
+    stored = set(
+        Value.objects.filter(indicator=indicator)
+        .exclude(period__code=held_period or "")
+        .values_list("period__code", flat=True)
+    )
+    if imported is None:  # an indicator with no figures yet takes what the file has
+        assert not report.errors and len(stored) == 5
+        return
+    assert stored == set(imported)
+    if held_period == "2011/12":
+        assert [(error.row, error.column) for error in report.errors] == [
+            (3, "time_period"),
+            (4, "time_period"),
+            (5, "time_period"),
+            (6, "time_period"),
+        ]
+        assert report.errors[0].message == (
+            "referrals-rate holds financial years; 2012/13 Q1 is a quarter: quarters and years "
+            "in one series would be charted and compared as if alike. Import quarterly figures "
+            "to an indicator of their own."
+        )
+    else:
+        assert [error.row for error in report.errors] == [2]
+        assert report.errors[0].message.startswith(
+            "referrals-rate holds quarters; 2012/13 is a financial year: years and quarters"
+        )
+
+
+def test_a_count_on_31_march_is_refused_for_an_indicator_of_financial_years(db):
+    areas = cin_site()
+    indicator = IndicatorFactory(slug="second-plans")
+    holding(indicator, "2011/12", areas["england"])
+    before = held()
+
+    report = import_values(
+        source=real("ees_cin_reporting_year.csv"),
+        mappings={"CPP_subsequent_percent": indicator, "CPP_start": None, "CPP_subsequent": None},
+        period_readings={"CPP_subsequent_percent": "snapshot-31-march"},
+    )
+
+    assert report.rejected and held() == before
+    assert report.errors[0].message.startswith(
+        "second-plans holds financial years; 31 March 2014 is a count on a day: counts on a day "
+        "and years in one series"
+    )
+
+
+def test_the_kinds_an_indicator_holds_are_read_once_for_the_import(england, write_csv):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    indicator = IndicatorFactory(slug="referrals-rate", unit="count", multiplier=1)
+    holding(indicator, "2011/12", england)
+    path = ees_lines([2, 7, 8, 9, 10], write_csv)
+
+    with CaptureQueriesContext(connection) as queries:
+        import_values(source=path, mappings={"enrolment_count": indicator}, dry_run=True)
+
+    kinds = [query for query in queries if 'DISTINCT "indicators_period"."kind"' in query["sql"]]
+    assert len(kinds) == 1
+
+
+def test_a_bad_time_identifier_is_reported_in_its_column_and_a_bad_time_period_in_its_own(
+    england, enrolments, write_csv
+):
+    path = write_csv(
+        [
+            [
+                "time_period",
+                "time_identifier",
+                "geographic_level",
+                "country_code",
+                "enrolment_count",
+            ],
+            ["201213", "Fiscal year", "National", "E92000001", "1"],
+            ["2013", "Financial year", "National", "E92000001", "2"],
+            ["201213", "", "National", "E92000001", "3"],
+        ]
+    )
+
+    report = import_values(source=path, mappings={"enrolment_count": enrolments})
+
+    assert [(error.row, error.column) for error in report.errors] == [
+        (2, "time_identifier"),
+        (3, "time_period"),
+        (4, "time_identifier"),
+    ]
