@@ -85,7 +85,7 @@ def value_row(value: Value) -> tuple:
         period.label,
         period.get_kind_display(),
         breakdown.get_dimension_display() if breakdown else "",
-        breakdown.label if breakdown else "",
+        breakdown.full_label if breakdown else "",
         formatting.rounded(indicator, value.value),
         formatting.status_label(value.status),
         formatting.trimmed(value.count),

@@ -133,7 +133,7 @@ class IndicatorValuesTable(JsnaTable):
         return value.label
 
     def render_breakdown(self, value: Breakdown) -> str:
-        return f"{value.get_dimension_display()}: {value.label}"
+        return f"{value.get_dimension_display()}: {value.full_label}"
 
     def render_value(self, record: Value) -> SafeString | str:
         return value_cell(record)

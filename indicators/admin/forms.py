@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.forms.utils import ErrorDict
 from django.template.defaultfilters import filesizeformat
 
 from indicators.importing.breakdowns import COLUMN_ROLES
@@ -354,6 +355,24 @@ class ImportChoicesForm(forms.Form):
         """Measure → how its single years are read, as chosen ("" to decide from our
         indicator's figures)."""
         return {row.key: row.choice for row in self.chosen_readings() if row.key}
+
+    #: The fields the officer types on the preview: a mistake in one is shown beside it, on
+    #: the same preview, instead of sending the officer back to start again.
+    TYPED = ("period", "aliases")
+
+    def typed_errors(self) -> dict[str, list[str]] | None:
+        """The errors of the fields the officer types, if they are all the form's errors;
+        None if any other field is wrong (those are only ever as the preview wrote them)."""
+        if any(name not in self.TYPED for name in self.errors):
+            return None
+        return {name: list(errors) for name, errors in self.errors.items()}
+
+    def show_errors(self, errors: Mapping[str, list[str]]) -> None:
+        """Show these errors beside their fields, on a form built from initial values (the
+        preview shown again after a mistake in a field the officer typed)."""
+        self._errors = ErrorDict(
+            {name: self.error_class(messages) for name, messages in errors.items()}
+        )
 
     def clean_period(self) -> str:
         return _checked_period(self.cleaned_data["period"])

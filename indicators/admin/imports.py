@@ -134,6 +134,9 @@ class ValueImportMixin:
         upload = self._upload_for(request, form)
         if not isinstance(upload, uploads.Upload):
             return upload
+        if form.errors:  # a mistake in a field the officer typed: shown, nothing imported
+            report = self._run(request, upload, form, dry_run=True)
+            return self._preview_page(request, upload, report, form)
         report = self._run(request, upload, form, dry_run=False)
         if report.rejected:
             return self._preview_page(request, upload, report, form, refused=refusal(report))
@@ -200,10 +203,15 @@ class ValueImportMixin:
     def _upload_for(
         self, request: HttpRequest, form: ImportChoicesForm
     ) -> uploads.Upload | HttpResponse:
-        """The kept upload the form names, or where to send the officer instead."""
-        if not form.is_valid():
-            problems = "; ".join(str(error) for errors in form.errors.values() for error in errors)
-            messages.error(request, f"The choices could not be read ({problems}). Start again.")
+        """The kept upload the form names, or where to send the officer instead. A mistake in
+        a field the officer types (`ImportChoicesForm.TYPED`) is not a reason to start again:
+        the preview shows it beside the field. Any other invalid field was not as the preview
+        wrote it, and the officer starts again."""
+        if not form.is_valid() and form.typed_errors() is None:
+            problems = "; ".join(
+                str(error).rstrip(".") for errors in form.errors.values() for error in errors
+            )
+            messages.error(request, f"The choices could not be read: {problems}. Start again.")
             return redirect("admin:indicators_value_import")
         sha256 = form.cleaned_data["upload"]
         upload = uploads.find(request, sha256)
@@ -294,6 +302,8 @@ class ValueImportMixin:
         rows = mapping_rows(report, choices.chosen_rows())
         columns = column_rows(report, choices.chosen_columns())
         aliases, confirmed = choices.alias_choices()
+        # A field the officer mistyped is shown as they typed it, with why it is wrong.
+        mistakes = (choices.typed_errors() or {}) if choices.is_bound else {}
         form = ImportChoicesForm(
             initial={
                 "upload": upload.sha256,
@@ -307,12 +317,14 @@ class ValueImportMixin:
                     if confirmed
                     else {}
                 ),
+                **{name: choices.data.get(name, "") for name in mistakes},
             },
             mapping_rows=rows,
             column_rows=columns,
             alias_questions=alias_questions(report, confirmed),
             reading_rows=reading_rows(report, choices.chosen_readings()),
         )
+        form.show_errors(mistakes)
         fixable = not report.file_errors or bool(rows) or bool(aliases)
         context = {
             **self._context(request, f"Preview of “{upload.name}”"),
@@ -324,7 +336,9 @@ class ValueImportMixin:
             "mapping_fields": form.mapping_fields,
             "column_fields": form.column_fields,
             "reading_fields": form.reading_fields,
-            "asks_period": report.needs_period or bool(choices.cleaned_data.get("period")),
+            "asks_period": report.needs_period
+            or bool(choices.cleaned_data.get("period"))
+            or "period" in mistakes,
             "measures": report.measure_rows(),
             "skipped_areas": sorted(
                 report.skipped_areas.values(), key=lambda tally: (-tally.rows, tally.key)

@@ -169,7 +169,9 @@ class AreaMatcher:
     def _check_aliases(self) -> None:
         """What can be known of the aliases before the file is read: the area each names must
         be on the site, not a statistical grouping, and of a type the old code could have
-        become; an old code that is an area of ours too must be confirmed."""
+        become; an old code that is an area of ours too must be confirmed. A refused alias is
+        dropped: nothing is asked about it and no row is read through it."""
+        refused: list[str] = []
         for old, new in self.aliases.items():
             alias = f"{old}={new}"
             info = self.areas.get(new)
@@ -178,18 +180,21 @@ class AreaMatcher:
                     f"The alias {alias} reads {old} as {new}, but there is no area {new} on "
                     f"this site: expected the code of one of our areas."
                 )
+                refused.append(old)
                 continue
             if info.area_type == AreaType.GROUPING:
                 self.report.file_errors.append(
                     f"The alias {alias} would put figures for {old} on {info.name}, which is "
                     f"a statistical grouping: an area's figures are never a grouping's."
                 )
+                refused.append(old)
                 continue
             held = self.areas.get(old)
             old_type = held.area_type if held is not None else area_type_for(old, "")
             problem = _type_problem(alias, old, old_type, info)
             if problem:
                 self.report.file_errors.append(problem)
+                refused.append(old)
                 continue
             if held is not None and (old, new) not in self.confirmed:
                 self.held_old[old] = (
@@ -197,6 +202,9 @@ class AreaMatcher:
                     f"{alias} would put the file's figures for it on {info.name} ({new}) "
                     f"instead: confirm the alias if that is what you mean."
                 )
+        for old in refused:
+            new = self.aliases.pop(old)
+            self.confirmed.discard((old, new))
 
     def _check_alias_row(self, old: str, new: str, info: AreaInfo, row: SourceRow) -> str:
         """A row matched through an alias: a problem if the row says it is a kind of area the

@@ -46,8 +46,14 @@ class Breakdown(models.Model):
         ]
 
     def __str__(self) -> str:
-        scheme = f" ({self.scheme})" if self.scheme else ""
-        return f"{self.get_dimension_display()}: {self.label}{scheme}"
+        return f"{self.get_dimension_display()}: {self.full_label}"
+
+    @property
+    def full_label(self) -> str:
+        """The label, with its set of categories where it has one: Fingertips's county-level
+        and district-level deprivation deciles share labels, and a table or download that
+        named only the label would show two rows alike with different figures."""
+        return f"{self.label} ({self.scheme})" if self.scheme else self.label
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.dimension, self.label, self.scheme)

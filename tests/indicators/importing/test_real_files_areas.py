@@ -18,6 +18,8 @@ whose line numbers these tests use: line 1 is the header).
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -36,6 +38,7 @@ from indicators.models import (
     AreaType,
     Breakdown,
     ImportBatch,
+    Indicator,
     PeriodReading,
     SourceMapping,
     Value,
@@ -916,12 +919,11 @@ def test_a_mistyped_alias_on_the_preview_is_explained(officer_client, plans, wri
     lancashire_areas()
     preview = upload(officer_client, template_file(write_csv, plans, "E10000006", "Cumbria"))
     checked = officer_client.post(CHECK_URL, posted(preview, aliases="E10000006 to E06000063"))
-    # The choices cannot be read: the officer is sent back, told why.
-    assert checked.status_code == 302
-    followed = officer_client.get(checked["Location"])
-    assert "“E10000006 to E06000063” is not an alias: write each as OLD=NEW" in (
-        followed.content.decode()
-    )
+    # The same preview, told why beside the field, the officer's text kept to correct.
+    assert checked.status_code == 200
+    html = checked.content.decode()
+    assert "“E10000006 to E06000063” is not an alias: write each as OLD=NEW" in html
+    assert checked.context["form"]["aliases"].value() == "E10000006 to E06000063"
 
 
 # --- The Areas admin's generic import ------------------------------------------------------
@@ -1027,3 +1029,145 @@ def test_the_fixtures_are_those_the_manifest_describes():
     assert len((REAL / "ees_cin_reporting_year.csv").read_text().splitlines()) == 24
     assert len((REAL / "one_code_two_names.csv").read_text().splitlines()) == 7
     assert len((REAL / "ees_london_groupings.csv").read_text().splitlines()) == 13
+
+
+def test_a_refused_alias_is_dropped_not_asked_about_or_used(officer_client):
+    """sfr_wide.csv, line 15: Northumberland's old code E06000048 given as the North West, a
+    region. The alias is refused, and only refused: no question, no row read through it."""
+    lancashire_areas()
+    IndicatorFactory(slug="cla-count", name="Children looked after", unit="count", multiplier=1)
+    skipped = ("CLA_Rate2013", "CLA_InBound", "CLA_Outbound", "CLA_ExtPl", "CLA_NetGain")
+    out = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command(
+            "import_values",
+            str(REAL / "sfr_wide.csv"),
+            "--dry-run",
+            *("--period", "2013-03-31", "--map", "CLA_Mar2013=cla-count"),
+            *(arg for column in skipped for arg in ("--map", f"{column}=-")),
+            *("--alias", "E06000048=E12000002"),
+            stdout=out,
+            stderr=StringIO(),
+        )
+
+    text = out.getvalue()
+    assert "an area of one kind never becomes the other" in text
+    assert "--confirm-alias" not in text
+    assert "read as E12000002" not in text
+    assert "duplicate" not in text.lower()
+
+    report = import_values(
+        source=REAL / "sfr_wide.csv",
+        mappings={"CLA_Mar2013": Indicator.objects.get(slug="cla-count")} | dict.fromkeys(skipped),
+        period="2013-03-31",
+        area_aliases={"E06000048": NORTH_WEST},
+        dry_run=True,
+    )
+    assert report.rejected and len(report.file_errors) == 1
+    assert not report.questions and not report.errors
+
+    # The admin's preview: the refusal, and no box to confirm the alias.
+    file = SimpleUploadedFile(
+        "SFR36_CLA2013.csv", (REAL / "sfr_wide.csv").read_bytes(), content_type="text/csv"
+    )
+    preview = officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    choices = {
+        select.html_name: str(Indicator.objects.get(slug="cla-count").pk)
+        if row.key == "CLA_Mar2013"
+        else "-"
+        for row, select, _ in preview.context["form"].mapping_fields
+    }
+    checked = officer_client.post(
+        CHECK_URL,
+        posted(preview, aliases="E06000048=E12000002", period="2013-03-31", **choices),
+    )
+    html = checked.content.decode()
+    assert "an area of one kind never becomes the other" in html
+    assert 'name="confirmed_aliases"' not in html
+
+
+def sfr_preview(client):
+    """The preview of sfr_wide.csv, its count mapped to ours and its other measures left out."""
+    file = SimpleUploadedFile(
+        "SFR36_CLA2013.csv", (REAL / "sfr_wide.csv").read_bytes(), content_type="text/csv"
+    )
+    preview = client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    count = str(Indicator.objects.get(slug="cla-count").pk)
+    choices = {
+        select.html_name: count if row.key == "CLA_Mar2013" else "-"
+        for row, select, _ in preview.context["form"].mapping_fields
+    }
+    return preview, choices
+
+
+@pytest.mark.parametrize("url", [CHECK_URL, CONFIRM_URL])
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("period", "March 2013", "“March 2013”"),
+        ("aliases", "E06000048 E06000057", "“E06000048 E06000057” is not an alias"),
+    ],
+)
+def test_a_typo_in_the_previews_fields_is_shown_beside_it_keeping_every_choice(
+    officer_client, url, field, typed, message
+):
+    lancashire_areas()
+    IndicatorFactory(slug="cla-count", name="Children looked after", unit="count", multiplier=1)
+    preview, choices = sfr_preview(officer_client)
+    good = {"period": "2013-03-31", "aliases": "E06000048=E06000057"}
+
+    shown = officer_client.post(url, posted(preview, **choices, **{**good, field: typed}))
+
+    assert shown.status_code == 200 and not Value.objects.exists()
+    form = shown.context["form"]
+    assert message in " ".join(form[field].errors)
+    assert form[field].value() == typed  # as typed, to correct
+    other = next(name for name in good if name != field)
+    assert form[other].value() == good[other]  # every other choice kept
+    assert {select.html_name: select.value() for _, select, _ in form.mapping_fields} == choices
+    assert form["upload"].value() == preview.context["form"]["upload"].value()
+    assert "could not be read" not in shown.content.decode()
+
+
+def test_a_tampered_hidden_field_still_starts_again_saying_why_once(officer_client):
+    lancashire_areas()
+    IndicatorFactory(slug="cla-count", name="Children looked after", unit="count", multiplier=1)
+    preview, choices = sfr_preview(officer_client)
+
+    sent = officer_client.post(
+        CHECK_URL, posted(preview, **choices, period="March 2013", upload="not-a-hash")
+    )
+
+    assert sent.status_code == 302
+    text = " ".join(str(m) for m in officer_client.get(sent["Location"]).context["messages"])
+    assert text.startswith("The choices could not be read: ") and text.endswith(" Start again.")
+    assert "This is not an uploaded file's hash" in text
+    assert ".)." not in text and ".." not in text and ". ." not in text
+
+
+def test_the_indicator_table_and_downloads_name_each_breakdowns_set(self_harm, client):
+    """fingertips_deprivation.csv, lines 5 and 8: England's most deprived county-level and
+    district-level deciles share a label; the table and downloads tell them apart."""
+    lancashire_and_neighbours()
+    import_values(source=REAL / "fingertips_deprivation.csv")
+    county, district = f"{MOST} ({COUNTY_DECILES})", f"{MOST} ({DISTRICT_DECILES})"
+
+    page = client.get(
+        reverse("indicators:indicator_detail", kwargs={"slug": self_harm.slug}),
+        {"per_page": 100},
+    ).content.decode()
+    for label in (county, district):
+        assert f"Deprivation decile: {label}".replace("&", "&amp;") in page
+    assert "Sex: Male<" in page  # a breakdown with no set, as before
+
+    csv_text = client.get(
+        reverse("indicators:indicator_download", kwargs={"fmt": "csv", "slug": self_harm.slug})
+    ).content.decode("utf-8-sig")
+    rows = {
+        (row["area_code"], row["breakdown"]): row["value"]
+        for row in csv.DictReader(io.StringIO(csv_text))
+    }
+    assert rows[(ENGLAND, county)].startswith("260.3")
+    assert rows[(ENGLAND, district)].startswith("271.2")
+    assert (ENGLAND, "Male") in rows and (ENGLAND, MOST) not in rows
