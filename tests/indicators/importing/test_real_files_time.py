@@ -1072,3 +1072,28 @@ def test_a_bad_time_identifier_is_reported_in_its_column_and_a_bad_time_period_i
         (3, "time_period"),
         (4, "time_identifier"),
     ]
+
+
+def test_the_preview_lists_a_years_question_and_points_to_where_it_is_answered(officer_client):
+    indicator = Indicator.objects.get(slug="second-plans")
+    Value.objects.filter(indicator=indicator).delete()  # nothing left to decide the reading
+    file = SimpleUploadedFile(
+        "d3.csv", real("ees_cin_reporting_year.csv").read_bytes(), content_type="text/csv"
+    )
+    preview = officer_client.post(
+        reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+    )
+    map_percent = {
+        f"map-{index}": str(indicator.pk) if row.key == "CPP_subsequent_percent" else "-"
+        for index, (row, _, _) in enumerate(preview.context["mapping_fields"])
+    }
+
+    checked = officer_client.post(
+        reverse("admin:indicators_value_import_check"), posted(preview, **map_percent)
+    )
+
+    html = checked.content.decode()
+    assert "The importer has 1 question about this file, below." in html
+    questions = html[html.index('id="questions-heading"') : html.index('id="years-heading"')]
+    assert "How are the years of “CPP_subsequent_percent” meant?" in questions
+    assert 'href="#years-heading"' in questions
