@@ -249,7 +249,8 @@ class AreaMatcher:
     def area_for(self, row: SourceRow) -> tuple[int | None, bool]:
         """(The area's pk, False), or (None, True) when the row is skipped for an area the
         site does not hold, or (None, False) with a problem added to the row."""
-        self._read_london_grouping(row)
+        if row.area_code == LONDON:
+            self._read_london_grouping(row)
         code = row.area_code
         if not code and not row.alt_area_code:
             row.problems.append(

@@ -78,16 +78,36 @@ class FigureChecker:
     ) -> Data | None:
         """The figure's data (DATA_FIELDS, in that order), or None with its problems added.
         ``columns`` names each field's column (`Format.figure_columns`)."""
-        parsed: list[Decimal | None] = []
-        for name in _NUMBER_FIELDS:
-            text = getattr(figure, name)
-            if not text:
-                parsed.append(None)
-                continue
+        # The four number fields, in _NUMBER_FIELDS's order, unrolled (this runs for every
+        # figure of a file).
+        count: Decimal | None = None
+        denominator: Decimal | None = None
+        lower: Decimal | None = None
+        upper: Decimal | None = None
+        text = figure.count
+        if text:
             try:
-                parsed.append(parse_number(text))
+                count = parse_number(text)
             except CellError as error:
-                problems.append((columns[name], _cell_problem(text, error)))
+                problems.append((columns["count"], _cell_problem(text, error)))
+        text = figure.denominator
+        if text:
+            try:
+                denominator = parse_number(text)
+            except CellError as error:
+                problems.append((columns["denominator"], _cell_problem(text, error)))
+        text = figure.lower_ci
+        if text:
+            try:
+                lower = parse_number(text)
+            except CellError as error:
+                problems.append((columns["lower_ci"], _cell_problem(text, error)))
+        text = figure.upper_ci
+        if text:
+            try:
+                upper = parse_number(text)
+            except CellError as error:
+                problems.append((columns["upper_ci"], _cell_problem(text, error)))
         try:
             number, symbol_status, symbol_note = read_figure(figure.value)
         except CellError as error:
@@ -112,7 +132,6 @@ class FigureChecker:
 
         notes = [symbol_note, status_note]
         status = status or symbol_status
-        count, denominator, lower, upper = parsed
         if number is None and not status:
             if self.table_format.withheld(figure):
                 # Never computed from a count: the source withheld the figure on purpose.

@@ -125,12 +125,11 @@ class Repeats:
         figure is counted as a repeat; one with a different figure is rejected, and so is the
         earlier one, which is withdrawn if it was already written."""
         key, row, report = candidate.key, candidate.row, self.report
-        measure = report.measure(candidate.source_key)
         first_row = self.conflicts.get(key)
         if first_row is not None:  # already rejected, with the row that first gave it
             report.reject(row, column, _CONFLICT.format(other=first_row))
             report.figures_rejected += 1
-            measure.add(REJECTED)
+            report.measure(candidate.source_key).add(REJECTED)
             return False
         pending = self.pending.get(key)
         if pending is not None:
@@ -142,6 +141,7 @@ class Repeats:
             earlier = None
         if earlier is None:
             return True
+        measure = report.measure(candidate.source_key)
         earlier_row, earlier_digest, earlier_source = earlier
         if earlier_digest == candidate.digest:
             report.figures_duplicate += 1

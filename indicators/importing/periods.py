@@ -287,11 +287,28 @@ class PeriodFinder:
         self.kinds: dict[int, str] = {}
         #: Indicator pk → the kinds of period it held before this import.
         self.held: dict[int, frozenset[str]] = {}
+        #: (period cell, time identifier, measure, indicator pk) → the final answer of
+        #: `pk_for`: once a figure's period is found, every later one like it is the same.
+        self.answers: dict[tuple[str, str, str, int], int | CellError] = {}
         #: The periods this import added.
         self.added: list[int] = []
 
     def pk_for(self, row: SourceRow, figure: SourceFigure, indicator: Indicator) -> int | None:
         """The figure's period, or None with a problem added to the row (once)."""
+        answer_key = (row.period, row.time_identifier, figure.key, indicator.pk)
+        found = self.answers.get(answer_key)
+        if found is None:
+            found = self.answers[answer_key] = self._answer(row, figure, indicator)
+        if not isinstance(found, CellError):
+            return found
+        problem = (self.table_format.period_problem_column(found), str(found))
+        if problem not in row.problems:
+            row.problems.append(problem)
+        return None
+
+    def _answer(
+        self, row: SourceRow, figure: SourceFigure, indicator: Indicator
+    ) -> int | CellError:
         cache_key = (row.period, row.time_identifier)
         found = self.found.get(cache_key)
         if found is None:
@@ -300,11 +317,6 @@ class PeriodFinder:
             found = self._year(found, figure, indicator)
         if not isinstance(found, CellError):
             found = self._of_held_kind(found, indicator)
-        if isinstance(found, CellError):
-            problem = (self.table_format.period_problem_column(found), str(found))
-            if problem not in row.problems:
-                row.problems.append(problem)
-            return None
         return found
 
     def _of_held_kind(self, period_id: int, indicator: Indicator) -> int | CellError:

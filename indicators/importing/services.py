@@ -311,9 +311,8 @@ class _Import:
         row.problems.extend(figure_problems)
         period_ids: list[int | None] = []
         if not self.period_missing:
-            period_ids = [
-                self.periods.pk_for(row, figure, indicator) for figure, indicator in figures
-            ]
+            pk_for = self.periods.pk_for
+            period_ids = [pk_for(row, figure, indicator) for figure, indicator in figures]
         if row.problems or area_id is None or None in period_ids:
             for column, message in row.problems:
                 report.reject(row.number, column, message)
@@ -324,9 +323,10 @@ class _Import:
             self._account(row, NO_PERIOD, figures, figure_problems)
             return
         self._account(row, "", figures, figure_problems)  # its other measures
+        add_figure = self._add_figure
         for (figure, indicator), period_id in zip(figures, period_ids, strict=True):
             assert period_id is not None  # checked above
-            self._add_figure(row, figure, indicator, area_id, period_id)
+            add_figure(row, figure, indicator, area_id, period_id)
 
     def _account(
         self,
@@ -339,8 +339,10 @@ class _Import:
         our indicators ("" for none: they are counted later), and why not for the others."""
         report, table_format = self.report, self.table_format
         if not outcome and len(figures) == len(row.figures):  # every measure is for one of ours
+            measures = report.measures
             for figure, _ in figures:
-                report.measure(figure.key, figure.name)  # in the file's order
+                if figure.key not in measures:
+                    report.measure(figure.key, figure.name)  # in the file's order
             return
         matched = {id(figure) for figure, _ in figures}
         refused = {column for column, _ in problems}
@@ -369,26 +371,28 @@ class _Import:
     ) -> None:
         columns = self.table_format.figure_columns(figure)
         problems: list[Problem] = []
-        measure = self.report.measure(figure.key, figure.name)
         data = self.checker.data_for(figure, indicator, columns, problems)
         if data is None:
+            report = self.report
             for column, message in problems:
-                self.report.reject(row.number, column, message)
-            self.report.figures_rejected += 1
-            measure.add(REJECTED)
+                report.reject(row.number, column, message)
+            report.figures_rejected += 1
+            report.measure(figure.key, figure.name).add(REJECTED)
             return
         try:
             breakdown_id = self.breakdowns.pk_for(figure.breakdown)
         except CellError as error:
-            self.report.reject(row.number, self.table_format.column("breakdown"), str(error))
-            self.report.figures_rejected += 1
-            measure.add(REJECTED)
+            report = self.report
+            report.reject(row.number, self.table_format.column("breakdown"), str(error))
+            report.figures_rejected += 1
+            report.measure(figure.key, figure.name).add(REJECTED)
             return
         key = (indicator.pk, area_id, period_id, breakdown_id or 0)
         digest = hash(data) & 0x7FFFFFFF_FFFFFFFF
         candidate = Candidate(row.number, key, indicator, data, digest, figure.key)
-        if self.repeats.add(candidate, columns["value"]):
-            if len(self.repeats.pending) >= self.batch_size:
+        repeats = self.repeats
+        if repeats.add(candidate, columns["value"]):
+            if len(repeats.pending) >= self.batch_size:
                 self._flush()
 
     # --- Writing -----------------------------------------------------------------------------
