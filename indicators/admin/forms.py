@@ -14,7 +14,7 @@ from django.forms.utils import ErrorDict
 from django.template.defaultfilters import filesizeformat
 
 from indicators.importing.breakdowns import COLUMN_ROLES
-from indicators.importing.formats import FORMAT_NAMES
+from indicators.importing.formats import FORMATS_LISTED
 from indicators.models import Indicator, Period, PeriodReading
 
 #: The largest file the admin takes, unless ``settings.IMPORT_MAX_BYTES`` says otherwise;
@@ -34,11 +34,9 @@ def import_max_bytes() -> int:
 
 
 def _format_choices() -> list[tuple[str, str]]:
-    order = ["template", "fingertips", "ees", "sfr"]
-    names = sorted(FORMAT_NAMES, key=lambda name: order.index(name) if name in order else 99)
-    labels = [(name, FORMAT_NAMES[name].label) for name in names]
+    """The formats in the order officers are shown them (`FORMATS_LISTED`)."""
     return [("auto", "Recognise it from the header row")] + [
-        (name, label[0].upper() + label[1:]) for name, label in labels
+        (f.name, f.label[0].upper() + f.label[1:]) for f in FORMATS_LISTED
     ]
 
 
