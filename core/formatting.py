@@ -11,7 +11,7 @@ does not import it, so that every app may use it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Protocol
 
@@ -202,3 +202,10 @@ def figure_text(
     if illustrative:
         text += illustrative_note(in_brackets=in_brackets)
     return text
+
+
+def joined(items: Sequence[str]) -> str:
+    """Items in a sentence: “a”, “a and b”, “a, b and c”."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core import formatting
+from core.formatting import joined
 from indicators import stats
 from indicators.models import Area, AreaType, Indicator, Period, Polarity, Unit, Value
 from indicators.models.areas import same_tier
@@ -225,12 +226,6 @@ def recent_trend(series: list[Value]) -> str:
     return f"Recent trend: {result.direction} and getting {'better' if better else 'worse'}."
 
 
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 class FigureBuilder:
     """Builds each section's figures for one page from the page's values."""
 
@@ -287,7 +282,7 @@ class FigureBuilder:
         figures = SectionFigures(
             indicator=indicator,
             kind="trend",
-            caption=f"{indicator.name}: {_join([r.label for r in rows])}, "
+            caption=f"{indicator.name}: {joined([r.label for r in rows])}, "
             f"{periods[0].label} to {periods[-1].label}"
             if periods
             else indicator.name,
@@ -446,7 +441,7 @@ class FigureBuilder:
             elif c.significance == "similar":
                 phrase = f"{phrase} (not significantly)"
             groups[phrase].append(f"{area_name(c.area)} ({figure_text(c.value, in_brackets=True)})")
-        parts = [f"{phrase} {_join(names)}" for phrase, names in groups.items()]
+        parts = [f"{phrase} {joined(names)}" for phrase, names in groups.items()]
         if parts:
             sentence += " This is " + "; ".join(parts) + "."
         sentence += " " + indicator.polarity_sentence

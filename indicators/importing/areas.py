@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from core.formatting import joined
 from indicators.importing.formats import Format, SourceRow, area_type_for
 from indicators.importing.report import ImportReport, Question, row_count, tally
 from indicators.models import Area, AreaType
@@ -108,6 +109,20 @@ class _NamesMet:
     last: str  # the last name met, as written: most rows repeat it
     column: str
     conflict_from: int = 0  # the row where a second name was met
+
+    def listed(self, names: list[_Name] | None = None) -> str:
+        """“‘Blackpool’ on rows 3 and 9 and ‘Blackburn with Darwen’ on row 14”."""
+        return joined([f"“{known.name}” {known.listed()}" for known in names or self.names])
+
+    def problem(self, code: str, entry: _Name, written: str = "") -> str:
+        """What is wrong with a row that gives the code the name ``entry`` (as ``written``
+        there, if given)."""
+        others = [known for known in self.names if known is not entry]
+        return (
+            f"{code} is called “{written or entry.name}” here and {self.listed(others)}: one "
+            "code cannot be two areas, and nothing shows which is right, so none of its rows is "
+            "imported."
+        )
 
 
 class AreaMatcher:
@@ -341,13 +356,7 @@ class AreaMatcher:
             return ""
         if not met.conflict_from:
             met.conflict_from = row.number
-        others = [known for known in met.names if known is not entry]
-        return (
-            f"{code} is called “{name}” here and "
-            + _join([f"“{known.name}” {known.listed()}" for known in others])
-            + ": one code cannot be two areas, and nothing shows which is right, so none of "
-            "its rows is imported."
-        )
+        return met.problem(code, entry, name)
 
     def _check_name(self, code: str, info: AreaInfo, name: str) -> str:
         """Warn (once a code) when the file's name for an area is not ours; the problem when
@@ -439,7 +448,7 @@ class AreaMatcher:
             ]
             report.warnings.append(
                 f"Skipped as ONS statistical groupings, not regions or counties: "
-                f"{_join(skipped)}. This site does not hold them; add them as areas of type "
+                f"{joined(skipped)}. This site does not hold them; add them as areas of type "
                 f"“Statistical grouping” to keep their figures."
             )
         for (old, new), rows in self.aliases_used.items():
@@ -455,7 +464,7 @@ class AreaMatcher:
             several = len(unused) > 1
             report.warnings.append(
                 f"No row of the file has the old code of the alias{'es' if several else ''} "
-                f"{_join(unused)}: {'they were' if several else 'it was'} not used."
+                f"{joined(unused)}: {'they were' if several else 'it was'} not used."
             )
         for (code, old), rows in self.fallbacks_used.items():
             report.warnings.append(
@@ -483,20 +492,13 @@ class AreaMatcher:
         for code, met in self.names_met.items():
             if not met.conflict_from:
                 continue
-            listed = _join([f"“{known.name}” {known.listed()}" for known in met.names])
             self.report.file_errors.append(
-                f"{code} is called {listed}: one code cannot be two areas, and nothing shows "
+                f"{code} is called {met.listed()}: one code cannot be two areas, and nothing shows "
                 f"which is right, so nothing in this file was imported. Correct the code in the "
                 f"file and import it again."
             )
             for entry in met.names:
-                others = [known for known in met.names if known is not entry]
-                message = (
-                    f"{code} is called “{entry.name}” here and "
-                    + _join([f"“{known.name}” {known.listed()}" for known in others])
-                    + ": one code cannot be two areas, and nothing shows which is right, so "
-                    "none of its rows is imported."
-                )
+                message = met.problem(code, entry)
                 for number in entry.rows:
                     if number < met.conflict_from and number not in self.misnamed_rows:
                         self.report.reject(number, met.column, message)
@@ -538,12 +540,6 @@ def _type_problem(alias: str, old: str, old_type: str, new: AreaInfo) -> str:
         f"The alias {alias} would put figures for {old}, a {old_label}, on {new.name}, a "
         f"{new_label}: an area of one kind never becomes the other. Check the codes."
     )
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # Words that publishers add to or drop from an area's name without naming another area:

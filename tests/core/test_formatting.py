@@ -254,3 +254,11 @@ def test_the_topic_page_shows_these_texts(client, demo):
     assert compare(lancashire, england).figure == shown
     assert compare(lancashire, blackpool).figure == "954.7"
     assert "than Blackpool (954.7, illustrative): not tested" in referrals
+
+
+@pytest.mark.parametrize(
+    ("items", "text"),
+    [([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")],
+)
+def test_joined_writes_a_list_as_a_sentence_does(items, text):
+    assert formatting.joined(items) == text

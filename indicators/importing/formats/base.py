@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from core.formatting import joined
 from indicators.importing import periods
 from indicators.importing.reading import FileRejected, Table
 from indicators.importing.report import Question
@@ -286,10 +287,7 @@ class Format:
 
 
 def _join_names(names: Collection[str]) -> str:
-    quoted = [f"“{name}”" for name in names]
-    if len(quoted) == 1:
-        return quoted[0]
-    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return joined([f"“{name}”" for name in names])
 
 
 # --- Area types from codes -------------------------------------------------------------------
