@@ -19,6 +19,7 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", "Failed to log in"
         IMPORT = "import", "Imported figures"
         IMPORT_UNDONE = "import_undone", "Undid an import"
+        GEOGRAPHY = "geography", "Imported areas"
         PUBLISH = "publish", "Published"
         UNPUBLISH = "unpublish", "Unpublished"
         ARCHIVE = "archive", "Archived"

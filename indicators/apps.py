@@ -16,4 +16,10 @@ class IndicatorsConfig(AppConfig):
             "indicators.Breakdown",
             "indicators.Value",
             "indicators.ComparatorGroup",
+            "indicators.AreaChange",
+            m2m=(
+                "indicators.Area_groupings",
+                "indicators.ComparatorGroup_areas",
+                "indicators.ComparatorGroup_members",
+            ),
         )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from indicators.models import Area, BreakdownType, Indicator
+from indicators.models import Area, BreakdownType, ComparatorGroup, Indicator
 from pages.uploads import validate_download
 
 
@@ -171,6 +171,15 @@ class Topic(models.Model):
         related_name="compared_on_topics",
         help_text="Other areas to compare with, e.g. neighbouring authorities.",
     )
+    comparator_group = models.ForeignKey(
+        ComparatorGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="topics",
+        help_text="A named group to compare with as well, e.g. the area's statistical "
+        "neighbours: the page names it (“compared with its 10 statistical neighbours”).",
+    )
     author = models.ForeignKey(
         PageAuthor,
         on_delete=models.SET_NULL,
@@ -281,6 +290,12 @@ class Topic(models.Model):
             return []
         areas = self.area.ancestors()
         areas += [a for a in self.comparators.all() if a not in areas]
+        if self.comparator_group_id is not None:
+            areas += [
+                a
+                for a in self.comparator_group.members.all()
+                if a not in areas and a.pk != self.area_id
+            ]
         return areas
 
     def get_absolute_url(self) -> str:

@@ -33,6 +33,7 @@ CONTENT_FIELDS = (
     "keywords",
     "sort_order",
     "area",
+    "comparator_group",
     "author",
     "last_updated",
     "review_due",

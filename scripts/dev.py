@@ -70,6 +70,8 @@ def start() -> None:
     ensure_env_file()
     manage = (PYTHON, "manage.py")
     run(*manage, "migrate", "--no-input")
+    # All of England's areas (ONS), then the demo: both are safe to run again.
+    run(*manage, "load_geography")
     run(*manage, "load_demo")
     # An officer who looks after the demo pages, and a publisher who approves them.
     run(*manage, "create_officer", "officer", "--team", "Children and families intelligence")

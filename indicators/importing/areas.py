@@ -41,6 +41,7 @@ from django.core.exceptions import ValidationError
 from core.formatting import joined
 from indicators.importing.formats import Format, SourceRow, area_type_for
 from indicators.importing.report import ImportReport, Question, row_count, tally
+from indicators.importing.successors import Successors
 from indicators.models import Area, AreaType
 from indicators.models.areas import GROUPING_REGIONS, is_grouping_code
 
@@ -177,6 +178,11 @@ class AreaMatcher:
         self.misnamed_rows: set[int] = set()
         #: Old codes of aliases that are areas of ours too → the question, asked if used.
         self.held_old: dict[str, str] = {}
+        self.successors = Successors()
+        #: (old code, new code) → rows read through a recoding in the successor table.
+        self.recodes_used: dict[tuple[str, str], int] = {}
+        #: Former areas (merged, split, abolished) → rows kept on them.
+        self.former_used: dict[str, int] = {}
         self._check_aliases()
 
     # --- Aliases ---------------------------------------------------------------------------
@@ -204,7 +210,14 @@ class AreaMatcher:
                 )
                 refused.append(old)
                 continue
+            problem = self.successors.alias_problem(old, new, info.name)
+            if problem:
+                self.report.file_errors.append(problem)
+                refused.append(old)
+                continue
             held = self.areas.get(old)
+            if self.successors.current_code(old):
+                continue  # the recoding the successor table records: no question to ask
             old_type = held.area_type if held is not None else area_type_for(old, "")
             problem = _type_problem(alias, old, old_type, info)
             if problem:
@@ -284,10 +297,17 @@ class AreaMatcher:
             if not candidate:
                 continue
             target = self.aliases.get(candidate, candidate)
+            recoded = candidate == target and self.successors.current_code(candidate)
+            if recoded and recoded in self.areas:
+                pair = (candidate, recoded)
+                self.recodes_used[pair] = self.recodes_used.get(pair, 0) + 1
+                target = recoded
             info = self.areas.get(target)
             if info is None:
                 continue
-            if candidate != target:
+            if candidate in self.successors.ended and candidate == target:
+                self.former_used[candidate] = self.former_used.get(candidate, 0) + 1
+            if candidate != target and not recoded:
                 problem = self._check_alias_row(candidate, target, info, row)
                 if problem:
                     row.problems.append((row.area_column, problem))
@@ -466,6 +486,8 @@ class AreaMatcher:
                 f"No row of the file has the old code of the alias{'es' if several else ''} "
                 f"{joined(unused)}: {'they were' if several else 'it was'} not used."
             )
+        names = {code: info.name for code, info in self.areas.items()}
+        report.warnings += self.successors.notes(self.recodes_used, self.former_used, names)
         for (code, old), rows in self.fallbacks_used.items():
             report.warnings.append(
                 f"{row_count(rows)} with the code {code or '(none)'}, which is not on this "

@@ -3,7 +3,15 @@
 One module a concern; every name is importable from here (`from indicators.models import
 Value`), as Django and the rest of the site expect."""
 
-from indicators.models.areas import GSS_CODE, Area, AreaQuerySet, AreaType, ComparatorGroup
+from indicators.models.areas import (
+    GSS_CODE,
+    Area,
+    AreaChange,
+    AreaQuerySet,
+    AreaType,
+    ChangeKind,
+    ComparatorGroup,
+)
 from indicators.models.breakdowns import Breakdown, BreakdownQuerySet, BreakdownType
 from indicators.models.imports import ImportBatch, ImportChange, SourceMapping
 from indicators.models.indicators import Indicator, IndicatorQuerySet, Polarity, Unit
@@ -31,11 +39,13 @@ __all__ = [
     "GSS_CODE",
     "WITHHELD_NOTE",
     "Area",
+    "AreaChange",
     "AreaQuerySet",
     "AreaType",
     "Breakdown",
     "BreakdownQuerySet",
     "BreakdownType",
+    "ChangeKind",
     "ComparatorGroup",
     "ImportBatch",
     "ImportChange",

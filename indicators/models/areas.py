@@ -61,6 +61,10 @@ class AreaQuerySet(models.QuerySet["Area"]):
     def of_type(self, area_type: str) -> AreaQuerySet:
         return self.filter(area_type=area_type)
 
+    def current(self) -> AreaQuerySet:
+        """Areas not replaced by a boundary or code change."""
+        return self.filter(is_current=True)
+
 
 class Area(models.Model):
     code = models.CharField(
@@ -86,6 +90,29 @@ class Area(models.Model):
         help_text="The area this one rolls up to (district → county → region → country).",
     )
     slug = models.SlugField(max_length=130, unique=True, editable=False)
+    ons_name = models.CharField(
+        "ONS name",
+        max_length=120,
+        blank=True,
+        editable=False,
+        help_text="The name ONS gives the area, as last loaded from its geography. A name an "
+        "officer has changed from it is kept when the geography is loaded again.",
+    )
+    is_current = models.BooleanField(
+        "current area",
+        default=True,
+        help_text="False for an area replaced by a boundary or code change (see its "
+        "successors); it keeps its figures.",
+    )
+    groupings = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="grouping_members",
+        limit_choices_to={"area_type": "grouping"},
+        help_text="ONS statistical groupings the area belongs to (e.g. Greater Manchester, "
+        "Inner London): not part of the hierarchy.",
+    )
 
     objects = AreaQuerySet.as_manager()
 
@@ -214,7 +241,16 @@ class ComparatorGroup(models.Model):
     """A named set of areas to compare with, beyond the hierarchy (e.g. statistical neighbours)."""
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    members_called = models.CharField(
+        "members are called",
+        max_length=60,
+        blank=True,
+        help_text="What the members are, in the plural, for sentences such as “compared with "
+        "its 10 statistical neighbours”. Leave empty for “comparator areas”.",
+    )
+    description = models.TextField(
+        blank=True, help_text="Where the group comes from, e.g. “CIPFA nearest neighbours 2023”."
+    )
     areas = models.ManyToManyField(
         Area,
         related_name="comparator_groups",
@@ -233,3 +269,76 @@ class ComparatorGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def noun(self) -> str:
+        return self.members_called or "comparator areas"
+
+
+class ChangeKind(models.TextChoices):
+    RECODED = "recoded", "Recoded"  # a new code, the same area (often a small boundary change)
+    RENAMED = "renamed", "Renamed"  # a new name, the same code
+    MERGED = "merged", "Merged"  # several areas combined into a new one
+    SPLIT = "split", "Split"  # an area divided between several new ones
+    ABOLISHED = "abolished", "Abolished"  # a county whose whole area became one unitary
+
+
+#: The kinds of change after which the old area no longer exists.
+ENDING_KINDS = (ChangeKind.RECODED, ChangeKind.MERGED, ChangeKind.SPLIT, ChangeKind.ABOLISHED)
+
+
+class AreaChangeQuerySet(models.QuerySet["AreaChange"]):
+    def confirmed(self) -> AreaChangeQuerySet:
+        return self.filter(confirmed=True)
+
+
+class AreaChange(models.Model):
+    """One line of the successor table: an old area (code) became a new one on a date, by a
+    recoding, renaming, merger, split or abolition. A recoding is the same area under a new
+    code, so the importer reads the old code as the new; after any other change the old area
+    keeps its own figures, and its page and its successor's say what replaced what."""
+
+    old_area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="successions")
+    new_area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="predecessions")
+    old_name = models.CharField(max_length=120)
+    new_name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=ChangeKind.choices)
+    year = models.PositiveSmallIntegerField(help_text="The year the change took effect.")
+    date = models.DateField(
+        null=True, blank=True, help_text="The day it took effect, where the source gives it."
+    )
+    confirmed = models.BooleanField(
+        default=True,
+        help_text="False for a change the sources disagree about: it is shown as reported, "
+        "not applied.",
+    )
+    source = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+
+    objects = AreaChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["year", "date", "old_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["old_area", "new_area", "kind"], name="area_change_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="renamed") | ~Q(old_area=F("new_area")),
+                name="area_change_new_code_unless_renamed",
+                violation_error_message="Only a renaming keeps the area's code.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.old_name} ({self.old_area.code}) {self.get_kind_display().lower()} → "
+            f"{self.new_name} ({self.new_area.code}), {self.when}"
+        )
+
+    @property
+    def when(self) -> str:
+        """“1 April 2023”, or “2025” where only the year is known."""
+        if self.date is None:
+            return str(self.year)
+        return f"{self.date.day} {self.date:%B %Y}"

@@ -46,14 +46,14 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
     ]
     list_filter = [LookedAfterByFilter, "status", "team", "depth"]
     search_fields = ["title", "summary", "keywords", "sections__body"]
-    autocomplete_fields = ["parent", "author", "area", "comparators"]
+    autocomplete_fields = ["parent", "author", "area", "comparators", "comparator_group"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["author", "owner", "team", "draft_of"]
     inlines = [SectionInline, TopicLinkInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "parent", "sort_order", "seen_version"]}),
         ("For readers and search", {"fields": ["summary", "keywords"]}),
-        ("Data shown", {"fields": ["area", "comparators"]}),
+        ("Data shown", {"fields": ["area", "comparators", "comparator_group"]}),
         ("Contact and review", {"fields": ["author", "last_updated", "review_due"]}),
         ("Who looks after it", {"fields": ["owner", "team"]}),
     ]
