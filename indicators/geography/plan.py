@@ -135,8 +135,8 @@ class GeographyPlan:
                 out.append(f"  … and {len(self.added) - LISTED:,} more.")
         out += [say("rename", f"{code} “{old}” to “{new}”.") for code, old, new in self.renamed]
         out += [
-            f"Kept the name “{ours}” for {code}, which an officer gave it; ONS calls it "
-            f"“{ons}”. Load with “use ONS names” to take ONS's name."
+            f"Kept the name “{ours}” given to {code} on this site; ONS calls it “{ons}”. "
+            f"To take ONS's name, load again with “use ONS names”."
             for code, ours, ons in self.kept_names
         ]
         out += [

@@ -21,6 +21,9 @@ from core.formatting import joined
 from indicators.importing.report import row_count
 from indicators.models import AreaChange, ChangeKind
 
+#: Former areas named one by one in an import's report.
+FORMER_LISTED = 12
+
 
 @dataclass(slots=True)
 class _Ending:
@@ -95,8 +98,10 @@ class Successors:
         if former_used:
             listed = [
                 f"{self.ending_text(code)} ({row_count(rows)})"
-                for code, rows in former_used.items()
+                for code, rows in list(former_used.items())[:FORMER_LISTED]
             ]
+            if len(former_used) > FORMER_LISTED:
+                listed.append(f"{len(former_used) - FORMER_LISTED:,} more")
             found.append(
                 f"Rows for areas that have been replaced since: {joined(listed)}. Their figures "
                 f"are kept on those former areas, not given to the areas that replaced them."

@@ -152,9 +152,7 @@ def test_an_officers_name_is_kept_and_reported_unless_asked_to_use_onss():
 
     assert Area.objects.get(code="E07000123").name == "Preston City"
     assert Area.objects.get(code=LANCASHIRE).name.startswith("Lancashire-12")
-    assert "Kept the name “Preston City” for E07000123, which an officer gave it; ONS calls " in (
-        text
-    )
+    assert "Kept the name “Preston City” given to E07000123 on this site; ONS calls it " in text
     assert "Nothing to change" in text
 
     text = run("load_geography", "--use-ons-names")
@@ -414,3 +412,19 @@ def test_comparator_groups_are_imported_and_updated_all_or_nothing(tmp_path):
     assert "E06000999, in the group “Lancashire's statistical neighbours”, is not an area" in err
     assert snapshot() == before
     assert group.members.count() == 2
+
+
+def test_after_the_start_commands_loads_the_areas_page_lists_every_local_authority(client):
+    """What `scripts/dev.py start` runs: load_geography, then the demo, whose name for
+    Lancashire (“Lancashire-12”) is kept."""
+    run("load_geography")
+    call_command("load_demo", stdout=StringIO())
+    run("load_geography")
+
+    html = client.get("/data/areas/").content.decode()
+
+    lads = Area.objects.current().filter(area_type__in=[AreaType.UNITARY, AreaType.DISTRICT])
+    assert lads.count() == 296
+    for area in lads:
+        assert f'href="{area.get_absolute_url()}"' in html, area
+    assert "Lancashire-12" in html
