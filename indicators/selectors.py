@@ -7,18 +7,42 @@ templates show, so that no template reaches into a model for more."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
-from django.db.models import Case, IntegerField, QuerySet, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    When,
+    prefetch_related_objects,
+)
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from core import hooks
+from core.formatting import joined
 from indicators.exports import FORMATS
 from indicators.figures import FigureBuilder, SectionFigures
 from indicators.filters import IndicatorValuesFilter
-from indicators.models import Area, Indicator, PublishedValue, Unit, Value
+from indicators.models import (
+    Area,
+    AreaChange,
+    AreaType,
+    ChangeKind,
+    Indicator,
+    PublishedValue,
+    Unit,
+    Value,
+)
+from indicators.models.areas import ENDING_KINDS
 from indicators.tables import AreaComparisonTable, FiguresTable
 
 # The id of the indicator page's trend chart (its data's json_script).
@@ -188,6 +212,14 @@ def trend_figures(indicator: Indicator) -> Figures | None:
 
 # --- an area's page --------------------------------------------------------------------------
 
+# The area types whose codes say more than the type does: E08 metropolitan districts and E09
+# London boroughs are unitary authorities to this site (they sit directly under a region), but
+# the public know them by these names.
+UNITARY_KINDS = {
+    "E08": ("Metropolitan district", "metropolitan districts"),
+    "E09": ("London borough", "London boroughs"),
+}
+
 
 @dataclass(frozen=True)
 class AreaFacts:
@@ -196,47 +228,336 @@ class AreaFacts:
     name: str
     display_name: str  # the short name when it has one, e.g. "Lancashire-12"
     code: str  # the GSS code
-    type_label: str  # e.g. "District"
+    type_label: str  # e.g. "District", "London borough"
     url: str
+    is_current: bool = True  # False for an area replaced by a boundary or code change
 
 
 def area_facts(area: Area) -> AreaFacts:
+    type_label = area.get_area_type_display()
+    if area.area_type == AreaType.UNITARY:
+        type_label = UNITARY_KINDS.get(area.code[:3], (type_label,))[0]
     return AreaFacts(
         name=area.name,
         display_name=area.display_name,
         code=area.code,
-        type_label=area.get_area_type_display(),
+        type_label=type_label,
         url=area.get_absolute_url(),
+        is_current=area.is_current,
+    )
+
+
+def safe_joined(parts: Sequence[SafeString]) -> SafeString:
+    """`joined` for parts that are HTML: each is escaped already (by `format_html`), and the
+    words between them are only commas and “and”, so the whole is safe."""
+    return mark_safe(joined(parts))
+
+
+def linked(areas: Iterable[Area], text: Callable[[Area], str] | None = None) -> SafeString:
+    """Links to the areas' pages in a sentence, “A, B and C”, each named by `text` (by default
+    its display name)."""
+    text = text or attrgetter("display_name")
+    return safe_joined(
+        [format_html('<a href="{}">{}</a>', a.get_absolute_url(), text(a)) for a in areas]
     )
 
 
 @dataclass(frozen=True)
+class Ending:
+    """What became of a former area: the banner at the top of its page."""
+
+    title: str  # "This area no longer exists", or "This code is no longer used" for a recoding
+    sentence: SafeString  # "On 1 April 2023 it was merged into Cumberland.", linked
+
+
+@dataclass(frozen=True)
 class AreaPage:
-    """An area's page: where it sits, the areas within it, and its latest figures beside its
-    comparators."""
+    """An area's page: where it sits, the areas within it, what it replaced or what replaced
+    it, and its latest figures beside its comparators."""
 
     area: AreaFacts
     ancestors: tuple[AreaFacts, ...]  # nearest first
-    children: tuple[AreaFacts, ...]
+    children: tuple[AreaFacts, ...]  # the current areas within it (a grouping's: its members)
     comparators: tuple[AreaFacts, ...]
     table: AreaComparisonTable
     downloads: tuple[Download, ...]  # the table's figures, in each format
+    former_children: tuple[AreaFacts, ...] = ()  # the areas within it that no longer exist
+    is_grouping: bool = False  # an ONS statistical grouping, not a tier of local government
+    groupings: SafeString = SafeString()  # the ONS statistical groupings it is part of, linked
+    groupings_count: int = 0
+    ending: Ending | None = None  # what replaced it, when it no longer exists
+    history: tuple[SafeString, ...] = ()  # what it replaced, its old code or name, in sentences
+    reported: tuple[SafeString, ...] = ()  # changes reported but not confirmed by ONS
+
+    @property
+    def has_figures(self) -> bool:
+        return bool(self.table.rows)
 
 
 def area_page(area: Area) -> AreaPage:
     """The page of `area`, fetched with its parent chain (`ANCESTORS`) so that walking up
-    costs no further queries."""
+    costs no further queries. The areas around it (and whether it has boundary or code
+    changes) take one query, its changes one more when it has any, whatever their number."""
     comparators = area.comparators()
+    links = Area.groupings.through.objects
+    # Areas with the three annotations below (which django-stubs loses in `filter()`).
+    relatives: list[Any] = list(
+        Area.objects.annotate(
+            is_grouping_of=Exists(links.filter(from_area=area, to_area=OuterRef("pk"))),
+            is_member=Exists(links.filter(from_area=OuterRef("pk"), to_area=area)),
+            changed=Exists(
+                AreaChange.objects.filter(Q(old_area=OuterRef("pk")) | Q(new_area=OuterRef("pk")))
+            ),
+        ).filter(Q(pk=area.pk) | Q(parent=area) | Q(is_grouping_of=True) | Q(is_member=True))
+    )
+    within = [r for r in relatives if r.parent_id == area.pk or r.is_member]
+    groupings = [r for r in relatives if r.is_grouping_of]
+    changes: list[AreaChange] = []
+    if any(r.changed for r in relatives if r.pk == area.pk):
+        changes = list(
+            AreaChange.objects.filter(Q(old_area=area) | Q(new_area=area)).select_related(
+                "old_area", "new_area"
+            )
+        )
+    history = AreaHistory(area, changes)
     return AreaPage(
         area=area_facts(area),
         ancestors=tuple(area_facts(a) for a in area.ancestors()),
-        children=tuple(area_facts(a) for a in area.children.all()),
+        children=tuple(area_facts(a) for a in within if a.is_current),
+        former_children=tuple(area_facts(a) for a in within if not a.is_current),
         comparators=tuple(area_facts(a) for a in comparators),
         table=AreaComparisonTable.for_area(
             area, comparators, latest_comparison_values(area, comparators)
         ),
         downloads=format_downloads("indicators:area_download", area.slug),
+        is_grouping=area.area_type == AreaType.GROUPING,
+        groupings=linked(groupings),
+        groupings_count=len(groupings),
+        ending=history.ending(),
+        history=history.replaced(),
+        reported=history.reported(),
     )
+
+
+# --- boundary and code changes, in words -----------------------------------------------------
+
+# What became of an old area (“it was merged into Cumberland”) and, in a report of a change not
+# yet confirmed, what a new area does to the old ones; the other areas, linked, fill the gap.
+OUTCOMES: dict[str, str] = {
+    ChangeKind.MERGED: "merged into {}",
+    ChangeKind.SPLIT: "divided between {}",
+    ChangeKind.ABOLISHED: "replaced by {}",
+    ChangeKind.RECODED: "given the new code {}",
+}
+TAKEOVERS: dict[str, str] = {
+    ChangeKind.MERGED: "replacing {}",
+    ChangeKind.SPLIT: "taking over part of {}",
+    ChangeKind.ABOLISHED: "replacing {}",
+    ChangeKind.RECODED: "recoded from {}",
+}
+
+
+class Run(NamedTuple):
+    """Changes of one kind on one day, with the other area of each: the mergers of Allerdale,
+    Carlisle and Copeland into Cumberland on 1 April 2023 make one sentence."""
+
+    when: str  # "1 April 2023" or "2025"
+    kind: str  # a ChangeKind
+    areas: tuple[Area, ...]
+
+
+def runs(changes: Iterable[AreaChange], other: Callable[[AreaChange], Area]) -> list[Run]:
+    found: dict[tuple[str, str], list[Area]] = {}
+    for change in changes:
+        found.setdefault((change.when, change.kind), []).append(other(change))
+    return [Run(when, kind, tuple(areas)) for (when, kind), areas in found.items()]
+
+
+def outcome(run: Run, words: Mapping[str, str] = OUTCOMES) -> SafeString:
+    """“merged into Cumberland”, “divided between A and B”, linked; a recoding links the code."""
+    text = attrgetter("code") if run.kind == ChangeKind.RECODED else None
+    return format_html(words[run.kind], linked(run.areas, text))
+
+
+_new_area, _old_area = attrgetter("new_area"), attrgetter("old_area")
+
+
+def fate(successions: Iterable[AreaChange]) -> SafeString:
+    """What became of a former area, for the list of areas: “merged into Cumberland, 1 April
+    2023”; "" when no confirmed change says."""
+    endings = [c for c in successions if c.confirmed and c.kind in ENDING_KINDS]
+    return format_html_join(
+        "; ", "{}, {}", ((outcome(r), r.when) for r in runs(endings, _new_area))
+    )
+
+
+@dataclass(frozen=True)
+class AreaHistory:
+    """What an area's page says about its changes (`AreaChange`): those that ended it (it is
+    the old area), those that made it (the new one), and its renamings."""
+
+    area: Area
+    changes: list[AreaChange]
+
+    def _confirmed(self, side: str) -> list[AreaChange]:
+        """The confirmed changes but renamings in which the area is `side` (old or new)."""
+        return [
+            c
+            for c in self.changes
+            if c.confirmed
+            and c.kind != ChangeKind.RENAMED
+            and getattr(c, f"{side}_id") == self.area.pk
+        ]
+
+    def ending(self) -> Ending | None:
+        """The banner of an area that no longer exists (not current, or ended by a confirmed
+        change): “This area no longer exists: on 1 April 2023 it was merged into Cumberland.”"""
+        endings = self._confirmed("old_area")
+        if not endings and self.area.is_current:
+            return None
+        recoded = bool(endings) and all(c.kind == ChangeKind.RECODED for c in endings)
+        by_day: dict[str, list[SafeString]] = {}
+        for run in runs(endings, _new_area):
+            by_day.setdefault(run.when, []).append(outcome(run))
+        return Ending(
+            "This code is no longer used" if recoded else "This area no longer exists",
+            format_html_join(
+                " ",
+                "On {} {} was {}.",
+                (
+                    (when, "the area" if recoded else "it", safe_joined(o))
+                    for when, o in by_day.items()
+                ),
+            ),
+        )
+
+    def replaced(self) -> tuple[SafeString, ...]:
+        """What the area replaced and the codes and names it had, as ONS Explore Local
+        Statistics says it: “This area replaced Allerdale, Carlisle and Copeland on 1 April
+        2023.”, “This area's code was E08000020 until 1 April 2013.”, “Called Shepway until
+        1 April 2018.”"""
+        made = self._confirmed("new_area")
+        lines = [
+            format_html(
+                "This area's code was {} until {}.",
+                linked([c.old_area], attrgetter("code")),
+                c.when,
+            )
+            for c in made
+            if c.kind == ChangeKind.RECODED
+        ]
+        by_day: dict[str, list[SafeString]] = {}
+        for run in runs([c for c in made if c.kind != ChangeKind.RECODED], _old_area):
+            by_day.setdefault(run.when, []).extend(
+                format_html("part of {}", linked([a]))
+                if run.kind == ChangeKind.SPLIT
+                else linked([a])
+                for a in run.areas
+            )
+        lines += [
+            format_html("This area replaced {} on {}.", safe_joined(parts), when)
+            for when, parts in by_day.items()
+        ]
+        lines += [
+            format_html("Called {} until {}.", c.old_name, c.when)
+            for c in self.changes
+            if c.confirmed and c.kind == ChangeKind.RENAMED
+        ]
+        return tuple(lines)
+
+    def reported(self) -> tuple[SafeString, ...]:
+        """Changes reported but not confirmed by ONS, said as reports and never as fact:
+        “Reported, not confirmed by ONS: renamed North Gloucestershire (2025).”"""
+        unconfirmed = [c for c in self.changes if not c.confirmed]
+        found = [
+            (c.when, format_html("renamed {}", c.new_name))
+            for c in unconfirmed
+            if c.kind == ChangeKind.RENAMED
+        ]
+        others = [c for c in unconfirmed if c.kind != ChangeKind.RENAMED]
+        ending = [c for c in others if c.old_area_id == self.area.pk]
+        found += [(run.when, outcome(run)) for run in runs(ending, _new_area)]
+        making = [c for c in others if c.new_area_id == self.area.pk]
+        found += [(run.when, outcome(run, TAKEOVERS)) for run in runs(making, _old_area)]
+        return tuple(
+            format_html("<strong>Reported, not confirmed by ONS:</strong> {} ({}).", phrase, when)
+            for when, phrase in found
+        )
+
+
+# --- the list of areas -----------------------------------------------------------------------
+
+AREA_TYPE_HEADINGS: dict[str, str] = {
+    AreaType.COUNTRY: "Countries",
+    AreaType.REGION: "Regions",
+    AreaType.COUNTY: "Counties",
+    AreaType.UNITARY: "Unitary authorities",
+    AreaType.DISTRICT: "Districts",
+    AreaType.GROUPING: "Statistical groupings",
+    AreaType.OTHER: "Other areas",
+}
+
+#: A list of more areas than this gets a list of its headings at the top to jump to.
+CONTENTS_FROM = 40
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """The current areas of one type, under their heading on the list of areas."""
+
+    key: str  # the area type, for the heading's id
+    heading: str  # e.g. "Unitary authorities, metropolitan districts and London boroughs"
+    areas: tuple[AreaFacts, ...]
+
+
+@dataclass(frozen=True)
+class FormerArea:
+    area: AreaFacts
+    fate: SafeString  # "merged into Cumberland, 1 April 2023", linked; "" when not known
+
+
+@dataclass(frozen=True)
+class AreaIndex:
+    """The list of areas: the current ones by type, from the largest to the smallest, then the
+    former ones with what replaced them."""
+
+    groups: tuple[AreaGroup, ...]
+    former: tuple[FormerArea, ...]
+    show_contents: bool  # long enough to need a list of its headings
+
+
+def area_index() -> AreaIndex:
+    """Every area (one query), and what replaced the former ones (one more, if there are any)."""
+    areas = list(Area.objects.all())
+    former = [a for a in areas if not a.is_current]
+    endings = AreaChange.objects.filter(confirmed=True, kind__in=ENDING_KINDS)
+    prefetch_related_objects(
+        former,
+        Prefetch("successions", queryset=endings.select_related("new_area")),
+    )
+    groups = []
+    for area_type in dict.fromkeys([*AreaType.values, *(a.area_type for a in areas)]):
+        members = [a for a in areas if a.is_current and a.area_type == area_type]
+        if members:
+            heading = AREA_TYPE_HEADINGS.get(area_type, area_type)
+            if area_type == AreaType.UNITARY:
+                heading = unitary_heading(members)
+            groups.append(AreaGroup(area_type, heading, tuple(area_facts(a) for a in members)))
+    return AreaIndex(
+        groups=tuple(groups),
+        former=tuple(FormerArea(area_facts(a), fate(a.successions.all())) for a in former),
+        show_contents=len(areas) > CONTENTS_FROM,
+    )
+
+
+def unitary_heading(areas: Iterable[Area]) -> str:
+    """“Unitary authorities”, or as many of “unitary authorities, metropolitan districts and
+    London boroughs” as there are among `areas`, by their codes."""
+    prefixes = {a.code[:3] for a in areas}
+    kinds = ["unitary authorities"] if prefixes - set(UNITARY_KINDS) else []
+    kinds += [plural for prefix, (_, plural) in UNITARY_KINDS.items() if prefix in prefixes]
+    heading = joined(kinds)
+    return heading[:1].upper() + heading[1:]
 
 
 def latest_comparison_values(area: Area, comparators: list[Area]) -> QuerySet[Value]:

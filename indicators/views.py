@@ -15,18 +15,9 @@ from django_tables2 import SingleTableMixin
 from indicators import selectors
 from indicators.exports import check_format, values_download
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
-from indicators.models import Area, AreaType, Indicator, PublishedValue, Value
+from indicators.models import Area, Indicator, PublishedValue, Value
 from indicators.selectors import ANCESTORS, latest_comparison_values
 from indicators.tables import BoundedPaginator, IndicatorValuesTable
-
-AREA_TYPE_HEADINGS = {
-    AreaType.COUNTRY: "Countries",
-    AreaType.REGION: "Regions",
-    AreaType.COUNTY: "Counties",
-    AreaType.UNITARY: "Unitary authorities",
-    AreaType.DISTRICT: "Districts",
-    AreaType.OTHER: "Other areas",
-}
 
 
 class DataIndexView(TemplateView):
@@ -77,27 +68,19 @@ class IndicatorDownloadView(View):
         return values_download(values, fmt, indicator.slug)
 
 
-class AreaListView(ListView):
-    """All areas, grouped by type from the largest (countries) to the smallest."""
+class AreaListView(TemplateView):
+    """Every area: the current ones grouped by type from the largest (countries) to the
+    smallest, then the former ones with what replaced them."""
 
-    model = Area
-    context_object_name = "areas"
+    template_name = "indicators/area_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        groups: dict[str, list[Area]] = {area_type: [] for area_type in AreaType.values}
-        for area in context["areas"]:
-            groups.setdefault(area.area_type, []).append(area)
-        context["area_groups"] = [
-            (area_type, AREA_TYPE_HEADINGS.get(area_type, area_type), members)
-            for area_type, members in groups.items()
-            if members
-        ]
-        return context
+        return super().get_context_data(index=selectors.area_index(), **kwargs)
 
 
 class AreaDetailView(DetailView):
-    """An area, where it sits, and its latest figures beside its comparators."""
+    """Any area, current or former, with or without figures: where it sits, the areas within
+    it, what it replaced or what replaced it, and its latest figures beside its comparators."""
 
     model = Area
     context_object_name = "area"

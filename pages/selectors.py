@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core.formatting import joined
 from indicators.exports import values_download_links
-from indicators.figures import FigureBuilder, SectionFigures
+from indicators.figures import FigureBuilder, SectionFigures, area_name
 from indicators.models import PublishedValue, Value
 from indicators.selectors import Download, Figures, IndicatorFacts, indicator_facts, page_figures
 from pages.markdown import render_markdown
@@ -75,6 +76,16 @@ class PageSection:
 
 
 @dataclass(frozen=True)
+class ComparisonGroup:
+    """The named group of areas the page's figures are compared with, as the page names it."""
+
+    sentence: str  # "Figures for Lancashire-12 are compared with … its 10 statistical neighbours …"
+    summary: str  # what the list of its areas is called, e.g. "The 10 statistical neighbours"
+    members: tuple[Link, ...]  # the group's areas, other than the page's own
+    description: str  # where the group comes from; may be ""
+
+
+@dataclass(frozen=True)
 class TopicPage:
     """A topic page as its template shows it."""
 
@@ -88,6 +99,7 @@ class TopicPage:
     last_updated: datetime.date | None
     draft: DraftNotice | None = None  # the page shown is unpublished: seen by an officer
     pending_draft: DraftNotice | None = None  # a draft of this published page is waiting
+    comparison_group: ComparisonGroup | None = None  # the topic's named comparator group
 
     @property
     def indicator_sections(self) -> tuple[PageSection, ...]:
@@ -98,10 +110,13 @@ class TopicPage:
 def page_topics() -> TopicQuerySet:
     """Topics with what `topic_page` reads (author, area and the areas above it, sections with
     their indicators, links, comparators) fetched in the same few queries."""
-    return Topic.objects.select_related("author", "area__parent__parent__parent").prefetch_related(
+    return Topic.objects.select_related(
+        "author", "area__parent__parent__parent", "comparator_group"
+    ).prefetch_related(
         Prefetch("sections", queryset=Section.objects.select_related("indicator")),
         "links",
         "comparators",
+        "comparator_group__members",
     )
 
 
@@ -137,6 +152,34 @@ def topic_page(
         if preview
         else None,
         pending_draft=draft_notice(pending_draft, topic) if pending_draft is not None else None,
+        comparison_group=comparison_group(topic),
+    )
+
+
+def comparison_group(topic: Topic) -> ComparisonGroup | None:
+    """What the page says about the topic's comparator group, read from what `page_topics()`
+    fetched: “Figures for Lancashire-12 are compared with the North West, England and its 10
+    statistical neighbours (CIPFA nearest neighbours).” None without a group, without an area
+    to compare, or when the group has no other area."""
+    group, area = topic.comparator_group, topic.area
+    if group is None or area is None:
+        return None
+    members = [a for a in group.members.all() if a.pk != area.pk]
+    if not members:
+        return None
+    # The areas named one by one: its parents and the officer's own choice, less the group's.
+    named = [a for a in unique([*area.ancestors(), *topic.comparators.all()]) if a not in members]
+    if len(members) == 1:
+        the_group, summary = f"{area_name(members[0])} ({group.name})", ""
+    else:
+        the_group = f"its {len(members)} {group.noun} ({group.name})"
+        summary = f"The {len(members)} {group.noun}"
+    names = [area_name(a) for a in named if a.pk != area.pk]
+    return ComparisonGroup(
+        sentence=f"Figures for {area_name(area)} are compared with {joined([*names, the_group])}.",
+        summary=summary,
+        members=tuple(Link(a.display_name, a.get_absolute_url()) for a in members),
+        description=group.description,
     )
 
 
