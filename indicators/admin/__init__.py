@@ -1,6 +1,9 @@
 """The admin of indicator data.
 
-Areas and indicators are imported and exported with django-import-export. Values are exported
+Areas are built from ONS's geography files (lookups, the successor table, statistical
+groupings) and comparator groups through the “Import areas” screen of
+`indicators.admin.geography`, as ``manage.py import_areas`` builds them. Areas and indicators
+are also imported and exported with django-import-export. Values are exported
 with it too, but imported through the import screens of `indicators.admin.imports` (upload,
 preview, mappings, confirm, undo), which are built on `indicators.importing`: the same
 validation, provenance and undo as `manage.py import_values`, and the formats officers receive
@@ -11,12 +14,16 @@ could give.
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from import_export.admin import ExportActionModelAdmin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin.geography import AreaImportMixin, can_import_areas
 from indicators.admin.imports import (
     ImportBatchAdmin,
     ImportChangeAdmin,
@@ -28,7 +35,10 @@ from indicators.admin.imports import (
 from indicators.disclosure import apply_disclosure_control
 from indicators.models import (
     Area,
+    AreaChange,
+    AreaType,
     Breakdown,
+    ChangeKind,
     ComparatorGroup,
     Indicator,
     Period,
@@ -49,21 +59,94 @@ class ExportPageMixin:
         return {"export_url": "", **super().get_export_context_data(**kwargs)}
 
 
+class CurrentFilter(admin.SimpleListFilter):
+    title = "current or former"
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Current"), ("no", "Former (replaced)")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_current=self.value() == "yes")
+        return queryset
+
+
+def _area_link(area: Area) -> str:
+    return format_html(
+        '<a href="{}">{}</a>', reverse("admin:indicators_area_change", args=[area.pk]), area
+    )
+
+
+#: How a line of the successor table reads on the old area's page, and on the new area's.
+_AS_OLD = {
+    ChangeKind.RECODED: "Recoded as {}",
+    ChangeKind.MERGED: "Merged into {}",
+    ChangeKind.SPLIT: "Split; partly into {}",
+    ChangeKind.ABOLISHED: "Abolished; its area became {}",
+}
+_AS_NEW = {
+    ChangeKind.RECODED: "Recoded from {}",
+    ChangeKind.MERGED: "Merged from {}",
+    ChangeKind.SPLIT: "Made from part of {}",
+    ChangeKind.ABOLISHED: "Took over the area of {}",
+}
+
+
+def _change_words(change: AreaChange, area: Area) -> str:
+    if change.kind == ChangeKind.RENAMED:
+        words = format_html("Renamed from “{}” to “{}”", change.old_name, change.new_name)
+    elif change.old_area_id == area.pk:
+        words = format_html(_AS_OLD[change.kind], _area_link(change.new_area))
+    else:
+        words = format_html(_AS_NEW[change.kind], _area_link(change.old_area))
+    unconfirmed = "" if change.confirmed else " (unconfirmed: shown as reported, not applied)"
+    return format_html("{}, {}{}", words, change.when, unconfirmed)
+
+
 @admin.register(Area)
-class AreaAdmin(ExportPageMixin, ImportExportModelAdmin):
-    """Areas, imported from a CSV or XLSX file of codes, names, types and parents with
-    django-import-export: every refusal is a plain message (see `AreaResource`), never a
-    traceback."""
+class AreaAdmin(AreaImportMixin, ExportPageMixin, ImportExportModelAdmin):
+    """Areas: built from ONS's files through “Import areas” (`AreaImportMixin`), or imported
+    from a CSV or XLSX file of codes, names, types and parents with django-import-export:
+    every refusal is a plain message (see `AreaResource`), never a traceback."""
 
     resource_classes = [AreaResource]
     formats = FORMATS
     import_template_name = "admin/indicators/area/import.html"
-    list_display = ["name", "code", "area_type", "parent"]
-    list_filter = ["area_type"]
+    # django-import-export's list (its Import and Export buttons), with “Import areas”.
+    import_export_change_list_template = "admin/indicators/area/change_list.html"
+    list_display = ["name", "code", "area_type", "parent", "is_current"]
+    list_filter = ["area_type", CurrentFilter]
     search_fields = ["name", "short_name", "code"]
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = ["parent", "groupings"]
     list_select_related = ["parent"]
-    fields = ["code", "name", "short_name", "area_type", "parent"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "short_name", "area_type", "parent"]}),
+        (
+            "ONS geography",
+            {
+                "fields": ["ons_name", "is_current", "groupings", "changes"],
+                "description": "As last loaded from ONS's files through “Import areas”.",
+            },
+        ),
+    ]
+    readonly_fields = ["ons_name", "changes"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groupings":
+            kwargs["queryset"] = Area.objects.of_type(AreaType.GROUPING)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="boundary, code and name changes")
+    def changes(self, obj: Area) -> str:
+        """The successor table's lines this area is in, old or new, with links to the others."""
+        if obj.pk is None:
+            return "—"
+        lines = AreaChange.objects.filter(Q(old_area=obj) | Q(new_area=obj)).select_related(
+            "old_area", "new_area"
+        )
+        items = format_html_join("", "<li>{}</li>", ((_change_words(c, obj),) for c in lines))
+        return format_html("<ul>{}</ul>", items) if items else "—"
 
     def add_data_read_fail_error_to_form(self, form, e):
         """A file that is not a table in the format chosen, in words."""
@@ -93,9 +176,72 @@ class AreaAdmin(ExportPageMixin, ImportExportModelAdmin):
 
 @admin.register(ComparatorGroup)
 class ComparatorGroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "description"]
-    search_fields = ["name"]
+    list_display = ["name", "members_called", "description"]
+    search_fields = ["name", "description"]
     autocomplete_fields = ["areas", "members"]
+
+    def get_fieldsets(self, request, obj=None):
+        help_text = mark_safe(
+            "A group of areas to compare with, beyond the hierarchy, such as statistical "
+            "neighbours. A group with many members is easier to import from a CSV or Excel "
+            "file with the columns <code>group</code> and <code>member_code</code> (one row per "
+            "member) and, if you like, <code>area_code</code>, <code>members_called</code> and "
+            "<code>description</code>"
+        )
+        if can_import_areas(request.user):
+            help_text = format_html(
+                '{}, on the <a href="{}">Import areas</a> screen.',
+                help_text,
+                reverse("admin:indicators_area_import_areas"),
+            )
+        else:
+            help_text = format_html("{}, on the Areas' Import areas screen.", help_text)
+        return [
+            (
+                None,
+                {
+                    "fields": ["name", "members_called", "description", "areas", "members"],
+                    "description": help_text,
+                },
+            )
+        ]
+
+
+@admin.register(AreaChange)
+class AreaChangeAdmin(admin.ModelAdmin):
+    """The successor table: which area replaced which, loaded through “Import areas”."""
+
+    list_display = ["old", "new", "kind", "when", "confirmed"]
+    list_filter = ["kind", "confirmed"]
+    search_fields = ["old_area__code", "new_area__code", "old_name", "new_name"]
+    list_select_related = ["old_area", "new_area"]
+    autocomplete_fields = ["old_area", "new_area"]
+
+    # The table is part of the areas, and “Import areas” writes it for whoever may add and
+    # change areas: the same people may see and correct it here. Deleting a line needs the
+    # model's own permission.
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "indicators.view_area"
+        )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or can_import_areas(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or can_import_areas(request.user)
+
+    @admin.display(description="old area", ordering="old_name")
+    def old(self, obj: AreaChange) -> str:
+        return f"{obj.old_name} ({obj.old_area.code})"
+
+    @admin.display(description="new area", ordering="new_name")
+    def new(self, obj: AreaChange) -> str:
+        return f"{obj.new_name} ({obj.new_area.code})"
+
+    @admin.display(description="when", ordering="year")
+    def when(self, obj: AreaChange) -> str:
+        return obj.when
 
 
 @admin.register(Indicator)
@@ -267,6 +413,7 @@ class ValueAdmin(ValueImportMixin, ExportPageMixin, SimpleHistoryAdmin, ExportAc
 
 __all__ = [
     "AreaAdmin",
+    "AreaChangeAdmin",
     "BreakdownAdmin",
     "ComparatorGroupAdmin",
     "ImportBatchAdmin",
