@@ -20,6 +20,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", "Imported figures"
         IMPORT_UNDONE = "import_undone", "Undid an import"
         GEOGRAPHY = "geography", "Imported areas"
+        PRE_RELEASE = "pre_release", "Given or used pre-release access"
         PUBLISH = "publish", "Published"
         UNPUBLISH = "unpublish", "Unpublished"
         ARCHIVE = "archive", "Archived"

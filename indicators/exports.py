@@ -48,6 +48,8 @@ COLUMNS = (
     "note",
     "illustrative",
     "source",
+    "revised_on",
+    "previous_value",
 )
 
 CONTENT_TYPES = {
@@ -95,6 +97,16 @@ def value_row(value: Value) -> tuple:
         value.note,
         "yes" if value.is_illustrative else "no",
         indicator.source,
+        value.revised_on.isoformat() if value.revised_on else "",
+        (
+            formatting.rounded(indicator, value.previous_value)
+            if value.previous_value is not None
+            else formatting.status_label(value.previous_status)
+            if value.previous_status
+            else ""
+        )
+        if value.revised_on
+        else "",
     )
     return tuple(neutralise_formula(c) if isinstance(c, str) else c for c in cells)
 

@@ -40,7 +40,7 @@ class IndicatorValuesFilter(forms.Form):
         super().__init__(data)
         # Only the periods this indicator has figures for, in time order.
         self.fields["period"].queryset = Period.objects.filter(
-            pk__in=Value.objects.filter(indicator=indicator).values("period")
+            pk__in=Value.objects.public().filter(indicator=indicator).values("period")
         )
 
     @property

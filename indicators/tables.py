@@ -20,13 +20,35 @@ NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 NOWRAP = {"td": {"class": "nowrap"}}
 
 
+def revised_mark(value: Value) -> SafeString | str:
+    """“r” for a figure a release revised, saying when and what it was (as ONS marks
+    revisions), or ""."""
+    if value.revised_on is None:
+        return ""
+    before = formatting.figure_text(
+        value.indicator, value.previous_value, value.previous_status or "available"
+    )
+    day = value.revised_on
+    return format_html(
+        ' <abbr class="revised" title="Revised on {}; previously {}">r</abbr>'
+        '<span class="visually-hidden"> (revised on {}; previously {})</span>',
+        f"{day.day} {day:%B %Y}",
+        before,
+        f"{day.day} {day:%B %Y}",
+        before,
+    )
+
+
 def value_cell(value: Value | None) -> SafeString | str:
-    """A figure as shown in tables: formatted, or its status; flagged when illustrative."""
+    """A figure as shown in tables: formatted, or its status; flagged when illustrative, and
+    marked “r” when revised."""
     if value is None:
         return "No data"
     text = value.display  # formatted with the indicator's decimal places, or the status
     if value.is_illustrative:
         return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
+    if value.revised_on is not None:
+        return format_html("{}{}", text, revised_mark(value))
     return text
 
 
@@ -226,6 +248,8 @@ def figure_cell(value: Value | None) -> str:
     text = formatting.table_figure(value.indicator, value.value, value.status)
     if value.is_illustrative:
         return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
+    if value.revised_on is not None:
+        text = format_html("{}{}", text, revised_mark(value))
     if value.note:
         return format_html('{} <span class="note">({})</span>', text, value.note)
     return text

@@ -97,7 +97,7 @@ def reference_for(section: Section, value: Value) -> str:
 def check_sections(sections: list[Section]) -> list[TypedNumber]:
     """Typed numbers in these sections (one query for the data of all their indicators)."""
     indicator_ids = {s.indicator_id for s in sections if s.indicator_id}
-    values = list(Value.objects.filter(indicator_id__in=indicator_ids).with_related())
+    values = list(Value.objects.public().filter(indicator_id__in=indicator_ids).with_related())
     by_indicator: dict[int, list[Value]] = {}
     for value in values:
         by_indicator.setdefault(value.indicator_id, []).append(value)

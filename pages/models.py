@@ -171,6 +171,13 @@ class Topic(models.Model):
         related_name="compared_on_topics",
         help_text="Other areas to compare with, e.g. neighbouring authorities.",
     )
+    release_with = models.ManyToManyField(
+        "indicators.ImportBatch",
+        blank=True,
+        related_name="release_with_topics",
+        help_text="Staged imports released when this page (or its draft) is published: the "
+        "figures and the words that describe them go out together.",
+    )
     comparator_group = models.ForeignKey(
         ComparatorGroup,
         on_delete=models.PROTECT,

@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils.html import format_html
@@ -119,11 +120,16 @@ class Resolver:
     values: list[Value] = field(default_factory=list)
     breakdowns: dict[str, Breakdown | None] = field(default_factory=dict)
     period_codes: set[str] = field(default_factory=set)
+    #: Where the figures come from: the released ones (`PublishedValue.objects`) unless a
+    #: preview of a release gives its own (`PublishedValue.with_staged.releasing(…)`).
+    source: Any = None
     _by_series: dict | None = field(default=None, repr=False)
 
     @classmethod
-    def for_references(cls, references: list[Reference], default_area: Area | None) -> Resolver:
-        resolver = cls(default_area=default_area)
+    def for_references(
+        cls, references: list[Reference], default_area: Area | None, *, source: Any = None
+    ) -> Resolver:
+        resolver = cls(default_area=default_area, source=source)
         slugs = {r.indicator for r in references}
         names = {r.option(k) for r in references for k in ("area", "with") if r.option(k)}
         if not slugs:
@@ -142,9 +148,9 @@ class Resolver:
             wanted_areas.add(default_area.pk)
             resolver.areas.setdefault(default_area.code.lower(), default_area)
         resolver.values = list(
-            PublishedValue.objects.filter(
-                area_id__in=wanted_areas, indicator__slug__in=slugs
-            ).with_related()
+            resolver.figures()
+            .filter(area_id__in=wanted_areas, indicator__slug__in=slugs)
+            .with_related()
         )
         wanted_periods = set()
         for reference in references:
@@ -162,6 +168,9 @@ class Resolver:
             resolver.breakdowns = breakdown_names(Breakdown.objects.all())
         resolver.add_siblings([r for r in references if r.kind == "rank"])
         return resolver
+
+    def figures(self) -> Any:
+        return self.source if self.source is not None else PublishedValue.objects.all()
 
     def add_siblings(self, ranking: list[Reference]) -> None:
         """A rank needs the figures of the area's siblings, for the one period it ranks: one
@@ -187,9 +196,7 @@ class Resolver:
         if not any_wanted:
             return
         held = {v.pk for v in self.values}
-        self.values += [
-            v for v in PublishedValue.objects.filter(wanted).with_related() if v.pk not in held
-        ]
+        self.values += [v for v in self.figures().filter(wanted).with_related() if v.pk not in held]
         self._by_series = None
 
     # --- checking ------------------------------------------------------------------------

@@ -36,7 +36,8 @@ class Review:
 def data_updated_at(indicator_ids) -> dict[int, datetime.datetime]:
     """When each indicator's figures last changed (an import, an edit)."""
     rows = (
-        Value.objects.filter(indicator_id__in=indicator_ids)
+        Value.objects.public()
+        .filter(indicator_id__in=indicator_ids)
         .values("indicator_id")
         .annotate(latest=Max("updated_at"))
     )

@@ -7,7 +7,7 @@ Selectors only read. Fetch the topic from `page_topics()`, which brings with it 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,7 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from core.formatting import joined
 from indicators.exports import values_download_links
 from indicators.figures import FigureBuilder, SectionFigures, area_name
-from indicators.models import PublishedValue, Value
+from indicators.models import PublishedValue, Value, ValueQuerySet
+from indicators.revisions import FigureChange, figure_changes
 from indicators.selectors import Download, Figures, IndicatorFacts, indicator_facts, page_figures
 from pages.markdown import render_markdown
 from pages.models import Section, Topic, TopicQuerySet
@@ -86,6 +87,15 @@ class ComparisonGroup:
 
 
 @dataclass(frozen=True)
+class ReleasePreview:
+    """The banner over a page shown with staged figures: which imports, and where to release
+    them."""
+
+    imports: tuple[Link, ...]  # each staged import previewed, linking to its release page
+    public_url: str  # the page as the public see it
+
+
+@dataclass(frozen=True)
 class TopicPage:
     """A topic page as its template shows it."""
 
@@ -100,6 +110,12 @@ class TopicPage:
     draft: DraftNotice | None = None  # the page shown is unpublished: seen by an officer
     pending_draft: DraftNotice | None = None  # a draft of this published page is waiting
     comparison_group: ComparisonGroup | None = None  # the topic's named comparator group
+    #: Releases of these figures, newest first: “Changes to these figures”.
+    figure_changes: tuple[FigureChange, ...] = ()
+    #: Shown to an officer previewing staged figures (`?release=`): what is previewed.
+    release_preview: ReleasePreview | None = None
+    #: Staged figures an officer could preview on this page; empty for the public.
+    releases_waiting: tuple[Link, ...] = ()
 
     @property
     def indicator_sections(self) -> tuple[PageSection, ...]:
@@ -120,14 +136,30 @@ def page_topics() -> TopicQuerySet:
     )
 
 
+def figure_source(releasing: Sequence[int] | None) -> ValueQuerySet:
+    """The figures a page shows: the released ones, or, previewing the staged imports
+    `releasing`, those as they will be once released (masked as the public would see them)."""
+    if releasing is None:
+        return PublishedValue.objects.all()
+    return PublishedValue.with_staged.releasing(releasing)
+
+
 def topic_page(
-    topic: Topic, *, preview: bool = False, pending_draft: Topic | None = None
+    topic: Topic,
+    *,
+    preview: bool = False,
+    pending_draft: Topic | None = None,
+    releasing: Sequence[int] | None = None,
+    release_preview: ReleasePreview | None = None,
+    releases_waiting: tuple[Link, ...] = (),
 ) -> TopicPage:
     """The page of `topic` (fetched from `page_topics()`). `preview` says that the topic is
     not published and is shown to an officer; `pending_draft` is a draft of the published
-    `topic` that the officer may preview."""
+    `topic` that the officer may preview. `releasing` shows the page with the figures of
+    those staged imports, as they will be when released (an officer's preview)."""
     sections = list(topic.sections.all())
-    values, figures = section_figures(topic, sections)
+    source = figure_source(releasing)
+    values, figures = section_figures(topic, sections, source)
     author = topic.author
     return TopicPage(
         title=topic.title,
@@ -135,7 +167,7 @@ def topic_page(
         breadcrumbs=tuple(Link(t.title, t.get_absolute_url()) for t in topic.ancestors()),
         sections=tuple(
             page_section(section, html, figures.get(section.pk))
-            for section, html in zip(sections, narrative(topic, sections), strict=True)
+            for section, html in zip(sections, narrative(topic, sections, source), strict=True)
         ),
         child_pages=tuple(
             Link(child.title, child.get_absolute_url(), child.summary)
@@ -153,6 +185,11 @@ def topic_page(
         else None,
         pending_draft=draft_notice(pending_draft, topic) if pending_draft is not None else None,
         comparison_group=comparison_group(topic),
+        figure_changes=figure_changes(
+            {s.indicator_id: s.indicator.name for s in sections if s.indicator_id}
+        ),
+        release_preview=release_preview,
+        releases_waiting=releases_waiting,
     )
 
 
@@ -183,16 +220,18 @@ def comparison_group(topic: Topic) -> ComparisonGroup | None:
     )
 
 
-def narrative(topic: Topic, sections: list[Section]) -> list[SafeString]:
+def narrative(
+    topic: Topic, sections: list[Section], source: ValueQuerySet | None = None
+) -> list[SafeString]:
     """Each section's Markdown as clean HTML, with its live figures filled in; one set of
     queries for all the page's references."""
     references = [r for s in sections for r in substitute(s.body)[1] if r.kind != "invalid"]
-    resolver = Resolver.for_references(references, topic.area)
+    resolver = Resolver.for_references(references, topic.area, source=source)
     return [mark_safe(render_markdown(s.body, resolver=resolver)) for s in sections]
 
 
 def section_figures(
-    topic: Topic, sections: list[Section]
+    topic: Topic, sections: list[Section], source: ValueQuerySet | None = None
 ) -> tuple[list[Value], dict[int, SectionFigures]]:
     """Every value the page shows (one query), and the figures of each section about an
     indicator that has figures for the page's area, by the section's id."""
@@ -201,7 +240,7 @@ def section_figures(
         return [], {}
     comparators = topic.comparison_areas()
     values = list(
-        PublishedValue.objects.for_topic_page(
+        (source if source is not None else PublishedValue.objects.all()).for_topic_page(
             indicator_ids=sorted({indicator.pk for _, indicator in about}),
             area=topic.area,
             comparator_ids=[a.pk for a in comparators],

@@ -5,9 +5,15 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 
+from audit.log import record
+from audit.models import AuditEvent
+from indicators.models import ImportBatch, Value
+from indicators.releases import pending_releases
 from pages import (
     search,  # Also connects the signals that keep the A to Z up to date.
     selectors,
@@ -43,7 +49,7 @@ class TopicDetailView(DetailView):
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        if self.draft is not None or self.pending_draft is not None:
+        if self.draft is not None or self.pending_draft is not None or self.releasing:
             patch_cache_control(response, private=True, no_store=True)  # never kept by proxies
         return response
 
@@ -74,12 +80,83 @@ class TopicDetailView(DetailView):
         self.draft = unpublished
         return unpublished
 
+    releasing: list[int] | None = None
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        waiting = releases_for(self.request.user, self.object)
+        self.releasing, preview = self._release_preview(waiting)
         context["page"] = selectors.topic_page(
-            self.object, preview=self.draft is not None, pending_draft=self.pending_draft
+            self.object,
+            preview=self.draft is not None,
+            pending_draft=self.pending_draft,
+            releasing=self.releasing,
+            release_preview=preview,
+            releases_waiting=tuple(
+                selectors.Link(
+                    f"Import #{batch.pk}: “{batch.file_name}”",
+                    f"?{'draft=1&' if self.draft is not None else ''}release={batch.pk}",
+                    batch.get_release_display(),
+                )
+                for batch in waiting
+            ),
         )
         return context
+
+    def _release_preview(self, waiting: list[ImportBatch]):
+        """The staged imports asked for with ?release=ID (or =all) that the user may see, and
+        the banner saying so; each look by someone given pre-release access is recorded."""
+        asked = self.request.GET.get("release", "")
+        if not asked or not waiting:
+            return None, None
+        chosen = [b for b in waiting if asked == "all" or str(b.pk) == asked]
+        if not chosen:
+            return None, None
+        user = self.request.user
+        for batch in chosen:
+            if batch.pre_release_access.filter(pk=user.pk).exists():
+                record(
+                    AuditEvent.Action.PRE_RELEASE,
+                    user=user,
+                    target=batch,
+                    detail=f"Viewed the staged figures on “{self.object.title}” before release.",
+                )
+        preview = selectors.ReleasePreview(
+            imports=tuple(
+                selectors.Link(
+                    f"Import #{b.pk}: “{b.file_name}” ({b.get_release_display().lower()}"
+                    + (
+                        f", {timezone.localtime(b.publish_at):%d %B %Y at %H:%M}"
+                        if b.publish_at
+                        else ""
+                    )
+                    + ")",
+                    reverse("admin:pages_topic_release", args=[b.pk]) if user.is_staff else "",
+                )
+                for b in chosen
+            ),
+            public_url=self.object.get_absolute_url(),
+        )
+        return [b.pk for b in chosen], preview
+
+
+def releases_for(user, topic: Topic) -> list[ImportBatch]:
+    """The staged imports with figures for this page that the user may preview: any, for an
+    officer who may see the page's drafts; otherwise those they were given pre-release access
+    to."""
+    if not user.is_authenticated:
+        return []
+    indicator_ids = [s.indicator_id for s in topic.sections.all() if s.indicator_id]
+    if not indicator_ids:
+        return []
+    waiting = pending_releases().filter(
+        pk__in=Value.objects.staged()
+        .filter(indicator_id__in=indicator_ids)
+        .values("import_batch_id")
+    )
+    if not (user.is_staff and can_view_draft(user, topic)):
+        waiting = waiting.filter(pre_release_access=user)
+    return list(waiting.order_by("imported_at"))
 
 
 def download(request, pk: int, name: str) -> FileResponse:

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from indicators.releases import publish_release
 from pages.models import Section, Status, Topic, TopicLink, one_save
 from pages.permissions import AnyUser, can_edit, is_publisher
 
@@ -295,6 +296,10 @@ def publish(topic: Topic, user: AnyUser | None, *, scheduled: bool = False) -> T
         topic.draft_of = Topic.objects.select_for_update().get(pk=topic.draft_of_id)
     _require(can_publish(user, topic, scheduled=scheduled))
     now = timezone.now()
+    # Figures staged to go out with this page's words are released with them.
+    for batch in topic.release_with.all():
+        if batch.is_pending:
+            publish_release(batch, user=_saved(user))
     target = topic.public_topic
     if target is not topic:
         copy_content(topic, target)

@@ -146,8 +146,14 @@ class ValueImportMixin:
         assert batch is not None  # an import that was not rejected is recorded
         self.log_addition(request, batch, [{"added": {}}])
         level = messages.INFO if report.nothing_changed else messages.SUCCESS
+        staged = (
+            " The figures are staged: the public will see them when a publisher releases them "
+            "(Release report and release, above)."
+            if batch.is_pending
+            else ""
+        )
         messages.add_message(
-            request, level, f"Imported “{upload.name}”. {' '.join(report.summary())}"
+            request, level, f"Imported “{upload.name}”. {' '.join(report.summary())}{staged}"
         )
         return redirect("admin:indicators_importbatch_change", batch.pk)
 
@@ -262,6 +268,7 @@ class ValueImportMixin:
             column_roles=form.column_roles(),
             period=data.get("period", ""),
             period_readings=form.period_readings(),
+            stage=True,  # the public see the figures when a publisher releases them
         )
 
     # Pages -------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from audit.log import record
 from audit.models import AuditEvent
@@ -101,11 +102,13 @@ from indicators.importing.writing import (
     BATCH_SIZE,
     DATA_FIELDS,
     Data,
+    Key,
     Stored,
     ValueWriter,
     writer_for,
 )
 from indicators.models import Breakdown, ImportBatch, Indicator, Period
+from indicators.releases import summarise
 
 #: `progress` is called after every this many rows.
 PROGRESS_EVERY = 10_000
@@ -130,6 +133,7 @@ def import_values(
     allowed_indicators: Collection[int] | None = None,
     period: str = "",
     period_readings: Mapping[str, str] | None = None,
+    stage: bool = False,
 ) -> ImportReport:
     """Import the figures in a file. See the module's docstring for what happens.
 
@@ -150,6 +154,10 @@ def import_values(
     a source's single years (DfE's “Reporting year”) are read, for each of its indicators (an
     EES measure column; ``"*"`` for all): a `PeriodReading` value, "" to decide from our
     indicator's figures; with ``remember`` they are saved with the source's mappings.
+
+    ``stage`` keeps the figures from the public until a publisher releases them
+    (`indicators.releases`): the admin's import and `import_values` stage; without it (an
+    administrator's scripted load, `--publish`) the import is released as it is applied.
     """
     if not file_name:
         file_name = _name_of(source)
@@ -176,6 +184,7 @@ def import_values(
                 allowed=None if allowed_indicators is None else frozenset(allowed_indicators),
                 period=period,
                 period_readings=period_readings or {},
+                stage=stage,
                 batch_size=BATCH_SIZE,
                 filter_bits=FILTER_BITS,
             )
@@ -242,6 +251,7 @@ class _Import:
     allowed: frozenset[int] | None
     period: str
     period_readings: Mapping[str, str]
+    stage: bool
     batch_size: int
     filter_bits: tuple[int, int]
 
@@ -260,7 +270,7 @@ class _Import:
     def start(self, table: Table) -> None:
         report, table_format = self.report, self.table_format
         self.batch = open_batch(report, self.user)
-        self.writer = writer_for(self.batch.pk)
+        self.writer = writer_for(self.batch.pk, staged=self.stage)
         self.repeats = Repeats(
             self.writer, report, file_size=table.size, filter_bits=self.filter_bits
         )
@@ -420,7 +430,11 @@ class _Import:
             return
         report = self.report
         candidates = self.repeats.take()
-        existing = self.writer.existing([candidate.key for candidate in candidates])
+        keys = [candidate.key for candidate in candidates]
+        if self.stage:
+            candidates = self._refuse_staged_elsewhere(candidates, keys)
+            keys = [candidate.key for candidate in candidates]
+        existing = self.writer.existing(keys)
         to_create: list[Candidate] = []
         to_update: list[tuple[Candidate, Stored, dict[str, Any]]] = []
         for candidate in candidates:
@@ -449,6 +463,36 @@ class _Import:
         )
         report.figures_new += len(to_create)
         report.figures_changed += len(to_update)
+
+    def _refuse_staged_elsewhere(
+        self, candidates: list[Candidate], keys: list[Key]
+    ) -> list[Candidate]:
+        """A figure another import has staged, waiting for release, is refused: two staged
+        versions of one figure could not both be released."""
+        elsewhere = self.writer.staged_elsewhere(keys)
+        if not elsewhere:
+            return candidates
+        kept = []
+        report = self.report
+        for candidate in candidates:
+            other = elsewhere.get(candidate.key)
+            if other is None:
+                kept.append(candidate)
+                continue
+            if other.data == candidate.data:  # the same figure, already waiting for release
+                report.figures_unchanged += 1
+                report.measure(candidate.source_key).add(UNCHANGED)
+                continue
+            report.reject(
+                candidate.row,
+                self.table_format.column("value"),
+                f"Import #{other.import_batch_id} has already staged a different figure for "
+                f"this indicator, area and period, waiting for release: release or discard "
+                f"that import first.",
+            )
+            report.figures_rejected += 1
+            report.measure(candidate.source_key).add(REJECTED)
+        return kept
 
     def _preview(
         self, candidate: Candidate, action: Literal["new", "changed"], old: Stored | None
@@ -492,16 +536,30 @@ class _Import:
             remove_unused(Breakdown.objects.filter(pk__in=self.breakdowns.added), batch)
             close_unchanged(batch, self.report)
             return
+        if self.stage:
+            batch.release = ImportBatch.Release.STAGED
+        else:
+            batch.release = ImportBatch.Release.PUBLISHED
+            batch.published_at = timezone.now()
+            batch.published_by = batch.imported_by
         close_applied(
             batch,
             self.report,
             periods=self.periods.added,
             breakdowns=self.breakdowns.added,
         )
+        if self.stage:  # nothing public changed: the release does the rest
+            self._record(batch, "staged, waiting for release")
+            return
+        batch.release_summary = summarise(batch)
+        batch.save(update_fields=["release_summary"])
         # Small numbers: withhold what the indicators' rules say, now that the figures changed.
         apply_disclosure_control(indicators_changed_by(batch))
         # The figures were written without save(), so without the signal that does this.
         bump_content_version()
+        self._record(batch, "released at once")
+
+    def _record(self, batch: ImportBatch, released: str) -> None:
         # One event for the whole import, in its transaction: logged only if it is kept.
         record(
             AuditEvent.Action.IMPORT,
@@ -510,7 +568,7 @@ class _Import:
             detail=(
                 f"File “{batch.file_name}”: {batch.rows_added:,} new, "
                 f"{batch.rows_changed:,} changed, {batch.rows_unchanged:,} unchanged, "
-                f"{batch.rows_rejected:,} rejected."
+                f"{batch.rows_rejected:,} rejected; {released}."
             ),
         )
 

@@ -51,12 +51,19 @@ class UndoResult:
     areas_removed: list[str] = field(default_factory=list)
     periods_removed: list[str] = field(default_factory=list)
     breakdowns_removed: list[str] = field(default_factory=list)
+    #: For an import that had been released: the correction release that records the undo.
+    correction: ImportBatch | None = None
 
     def summary(self) -> list[str]:
         lines = [
             f"Undid the import of “{self.batch.file_name}”: {self.deleted:,} figures it added "
             f"were deleted and {self.restored:,} it changed were restored."
         ]
+        if self.correction is not None:
+            lines.append(
+                "The figures had been released, so this is a correction: it is listed in public "
+                "with the figures' changes, and the figures put back are marked as revised."
+            )
         for removed, what in (
             (self.areas_removed, "Areas"),
             (self.periods_removed, "Periods"),
@@ -67,7 +74,7 @@ class UndoResult:
         return lines
 
 
-def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
+def undo_import(batch: ImportBatch, *, user: AnyUser = None, notice: str = "") -> UndoResult:
     """Restore every figure an import set to what it was before, in one transaction: delete the
     figures it created, put back the ones it changed (and which import last set them). Refuses,
     with `UndoRefused`, unless every figure it set is still as it left it."""
@@ -85,6 +92,12 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
                 f"The import of “{batch.file_name}” was rejected: it changed nothing, so there "
                 f"is nothing to undo."
             )
+        if batch.is_pending:  # staged: the public never saw it, so it simply goes
+            from indicators.releases import discard_release
+
+            staged = Value.objects.filter(import_batch=batch, is_staged=True).count()
+            discard_release(batch, user=user)
+            return UndoResult(batch=batch, deleted=staged)
         if batch.applied_at is None:
             raise UndoRefused(
                 f"The import of “{batch.file_name}” was not recorded with the history needed "
@@ -105,10 +118,15 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
         updated = batch.changes.filter(action=ImportChange.Action.UPDATED).select_related("value")
         existing_batches = set(ImportBatch.objects.values_list("pk", flat=True))
         to_save: list[Value] = []
+        today = timezone.localdate()
         for change in updated.iterator(chunk_size=BATCH_SIZE):
             value = change.value
             assert value is not None  # _check_undoable refuses when one has been deleted
+            before = (value.value, value.status, value.is_illustrative)
             restore(value, change)
+            if before[:2] != (value.value, value.status) and not before[2]:
+                # The public saw the import's figure: putting it back is a revision.
+                value.revised_on, value.previous_value, value.previous_status = today, *before[:2]
             if value.import_batch_id is not None and value.import_batch_id not in existing_batches:
                 value.import_batch_id = None
             to_save.append(value)
@@ -124,6 +142,8 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
         batch.undone_by = user if is_saved_user(user) else None
         batch.save(update_fields=["status", "undone_at", "undone_by"])
         apply_disclosure_control(indicators_changed_by(batch))
+        if batch.release == ImportBatch.Release.PUBLISHED:
+            result.correction = _correction(batch, result, notice)
         record(
             AuditEvent.Action.IMPORT_UNDONE,
             user=batch.undone_by,
@@ -134,6 +154,33 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None) -> UndoResult:
             ),
         )
     return result
+
+
+def _correction(batch: ImportBatch, result: UndoResult, notice: str) -> ImportBatch:
+    """Undoing a released import is a release of its own, a correction, listed in public with
+    its notice: never a silent rewrite."""
+    when = timezone.localtime(batch.published_at) if batch.published_at else None
+    released = f" released on {when.day} {when:%B %Y}" if when else ""
+    summary = {
+        str(indicator_id): {"added": 0, "revised": 0, "periods": [], "corrected": True}
+        for indicator_id in indicators_changed_by(batch)
+    }
+    correction = ImportBatch.objects.create(
+        file_name=f"Correction: import #{batch.pk} withdrawn",
+        file_format="correction",
+        imported_by=batch.undone_by,
+        status=ImportBatch.Status.UNCHANGED,
+        release=ImportBatch.Release.PUBLISHED,
+        published_at=timezone.now(),
+        published_by=batch.undone_by,
+        corrects=batch,
+        correction_notice=notice
+        or f"The figures from “{batch.file_name}”{released} were withdrawn: "
+        f"{result.deleted:,} removed and {result.restored:,} put back as they were before.",
+        release_summary=summary,
+        notes=f"Undo of import #{batch.pk}.",
+    )
+    return correction
 
 
 def indicators_changed_by(batch: ImportBatch) -> set[int]:
@@ -162,7 +209,16 @@ def save_restored(values: list[Value]) -> int:
     now; how many."""
     if values:
         Value.objects.bulk_update(
-            values, [*DATA_FIELDS, "import_batch", "updated_at"], batch_size=500
+            values,
+            [
+                *DATA_FIELDS,
+                "import_batch",
+                "updated_at",
+                "revised_on",
+                "previous_value",
+                "previous_status",
+            ],
+            batch_size=500,
         )
     return len(values)
 

@@ -59,6 +59,7 @@ _KEY_FIELDS = ("indicator_id", "area_id", "period_id", "breakdown_id")
 _KEY_NAMES = ("i", "a", "p", "b")
 _MET_TABLE = "import_values_met"  # temporary tables: see ValueWriter.temporary
 _CHANGED_TABLE = "import_values_changed"
+_ILLUSTRATIVE = DATA_FIELDS.index("is_illustrative")
 _CREATED = str(ImportChange.Action.CREATED)
 _UPDATED = str(ImportChange.Action.UPDATED)
 _CHANGE_FIELDS = (
@@ -83,11 +84,12 @@ class Stored(NamedTuple):
     updated_at: Any  # as the database gives it: see `ValueWriter.snapshot`
 
 
-def writer_for(batch_id: int) -> ValueWriter:
-    """The writer for the default database's engine."""
+def writer_for(batch_id: int, *, staged: bool = False) -> ValueWriter:
+    """The writer for the default database's engine. A `staged` writer writes every new or
+    changed figure as a staged value, beside the released one it would replace."""
     if connection.vendor == "postgresql":
-        return PostgresValueWriter(batch_id)
-    return ValueWriter(batch_id)
+        return PostgresValueWriter(batch_id, staged=staged)
+    return ValueWriter(batch_id, staged=staged)
 
 
 class ValueWriter:
@@ -97,19 +99,23 @@ class ValueWriter:
     #: Where temporary tables live, so that their names can never mean another table.
     temporary = "temp"
 
-    def __init__(self, batch_id: int) -> None:
+    def __init__(self, batch_id: int, *, staged: bool = False) -> None:
         self.batch_id = batch_id
+        self.staged = staged
         self.met_table = f"{self.temporary}.{_MET_TABLE}"
         self.quote = connection.ops.quote_name
         self.value_table = self.quote(Value._meta.db_table)
         self.change_table = self.quote(ImportChange._meta.db_table)
-        value_fields = _fields(Value, ("id", *_KEY_FIELDS, *DATA_FIELDS, "import_batch_id"))
+        value_fields = _fields(
+            Value, ("id", *_KEY_FIELDS, *DATA_FIELDS, "import_batch_id", "is_staged")
+        )
         self.value_columns = [
             "id",
             *_KEY_FIELDS,
             *DATA_FIELDS,
             "import_batch_id",
             "updated_at",
+            "is_staged",
             *(field.attname for field in value_fields.extra),
         ]
         self.value_defaults = value_fields.defaults
@@ -135,6 +141,14 @@ class ValueWriter:
 
     # --- Reading -------------------------------------------------------------------------
 
+    def staged_elsewhere(self, keys: Sequence[Key]) -> dict[Key, Stored]:
+        """The figures another import has staged for these keys, waiting for release."""
+        found: dict[Key, Stored] = {}
+        self._look_up(keys, found, staged=True)
+        return {
+            key: stored for key, stored in found.items() if stored.import_batch_id != self.batch_id
+        }
+
     def existing(self, keys: Sequence[Key]) -> dict[Key, Stored]:
         """The values already held for these keys, in as few queries as the database's limit
         on parameters allows (one for a batch of 5,000 figures).
@@ -144,15 +158,19 @@ class ValueWriter:
         its keys can have a value that this import has not just created."""
         found: dict[Key, Stored] = {}
         self._note_empty_indicators({key[0] for key in keys} - self.indicators_seen)
+        self._look_up(keys, found, staged=False)
+        return found
+
+    def _look_up(self, keys: Sequence[Key], found: dict[Key, Stored], *, staged: bool) -> None:
+        """The released (or staged) values for these keys, into `found`."""
         empty = self.empty_indicators
         whole = [key[:3] for key in keys if not key[3] and key[0] not in empty]
         broken_down = [key for key in keys if key[3] and key[0] not in empty]
         with connection.cursor() as cursor:
             for chunk in _chunks(whole, self.max_params() // 3):
-                self._fetch(cursor, chunk, found)
+                self._fetch(cursor, chunk, found, staged)
             for chunk in _chunks(broken_down, self.max_params() // 4):
-                self._fetch(cursor, chunk, found)
-        return found
+                self._fetch(cursor, chunk, found, staged)
 
     def _note_empty_indicators(self, indicator_ids: set[int]) -> None:
         column = self.quote(self.value_fields["indicator_id"].column)
@@ -173,7 +191,13 @@ class ValueWriter:
             return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         return connection.features.max_query_params or 10_000
 
-    def _fetch(self, cursor: Any, keys: list[tuple[int, ...]], found: dict[Key, Stored]) -> None:
+    def _fetch(
+        self,
+        cursor: Any,
+        keys: list[tuple[int, ...]],
+        found: dict[Key, Stored],
+        staged: bool = False,
+    ) -> None:
         """The values for these keys, all with a breakdown or all without: the keys as a
         table of constants that leads the join (CROSS JOIN keeps SQLite from reordering it),
         so that each is one look-up in the unique index rather than a scan of the values."""
@@ -183,9 +207,9 @@ class ValueWriter:
             f"WITH k({', '.join(_KEY_NAMES[:width])}) AS (VALUES "
             f"{', '.join([row_sql] * len(keys))}) "
             f"SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
-            f"ON {self._matching(width)}"
+            f"ON {self._matching(width)} AND v.{self.quote('is_staged')} = %s"
         )
-        cursor.execute(sql, [part for key in keys for part in key])
+        cursor.execute(sql, [part for key in keys for part in key] + [staged])
         self._collect(cursor.fetchall(), found)
 
     def _selected(self) -> str:
@@ -229,24 +253,35 @@ class ValueWriter:
     ) -> None:
         """Write a batch: new values, each (key, row number, data); changed ones, each (key,
         row number, new data, the value held, its state before); and an ImportChange for each,
-        created first. Each value is stamped as set by this import, now."""
+        created first. Each value is stamped as set by this import, now.
+
+        A staged writer inserts a changed figure as a staged value beside the released one,
+        which stays as it is until the release; its ImportChange points at the staged value."""
         stamp = Value._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
         batch_id = self.batch_id
-        ids = self.new_ids(len(created)) if created else []
-        if created:
-            tail = (batch_id, stamp, *self.value_defaults)
+        inserted = [*created, *((key, row, data) for key, row, data, _, _ in changed)]
+        if not self.staged:
+            inserted = list(created)
+        ids = self.new_ids(len(inserted)) if inserted else []
+        if inserted:
+            tail = (batch_id, stamp, self.staged, *self.value_defaults)
             self.insert(
                 self.value_table,
                 self.columns(self.value_columns),
                 [
                     (pk, indicator_id, area_id, period_id, breakdown_id or None, *data, *tail)
                     for pk, ((indicator_id, area_id, period_id, breakdown_id), _, data) in zip(
-                        ids, created, strict=True
+                        ids, inserted, strict=True
                     )
                 ],
             )
-        if changed:
-            self.update([(old.pk, data) for _, _, data, old, _ in changed], stamp)
+        if self.staged:
+            changed_ids = ids[len(created) :]
+        else:
+            changed_ids = [old.pk for _, _, _, old, _ in changed]
+            if changed:
+                self.update([(old.pk, data) for _, _, data, old, _ in changed], stamp)
+                self.mark_revised(changed)
         if created or changed:
             defaults = self.change_defaults
             self.insert(
@@ -254,12 +289,12 @@ class ValueWriter:
                 self.columns(self.change_columns, ImportChange),
                 [
                     (batch_id, pk, i, a, p, b or None, _CREATED, row, None, *defaults)
-                    for pk, ((i, a, p, b), row, _) in zip(ids, created, strict=True)
+                    for pk, ((i, a, p, b), row, _) in zip(ids, created, strict=False)
                 ]
                 + [
                     (
                         batch_id,
-                        old.pk,
+                        pk,
                         i,
                         a,
                         p,
@@ -269,8 +304,36 @@ class ValueWriter:
                         json.dumps(previous),
                         *defaults,
                     )
-                    for (i, a, p, b), row, _, old, previous in changed
+                    for pk, ((i, a, p, b), row, _, _, previous) in zip(
+                        changed_ids, changed, strict=True
+                    )
                 ],
+            )
+
+    def mark_revised(
+        self, changed: Sequence[tuple[Key, int, Data, Stored, dict[str, Any]]]
+    ) -> None:
+        """Mark the released figures whose value or status this import changed as revised
+        today, with what they were (an illustrative figure made real is not a revision)."""
+        revised = [
+            (old.data[0], old.data[1], old.pk)
+            for _, _, data, old, _ in changed
+            if data[:2] != old.data[:2] and not old.data[_ILLUSTRATIVE]
+        ]
+        if not revised:
+            return
+        today = Value._meta.get_field("revised_on").get_db_prep_save(
+            timezone.localdate(), connection
+        )
+        quote = self.quote
+        sql = (
+            f"UPDATE {self.value_table} SET {quote('revised_on')} = %s, "
+            f"{quote('previous_value')} = %s, {quote('previous_status')} = %s WHERE id = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql,
+                [(today, _db_decimal(value), status, pk) for value, status, pk in revised],
             )
 
     def update(self, rows: Sequence[tuple[int, Data]], stamp: Any) -> None:
@@ -380,7 +443,13 @@ class PostgresValueWriter(ValueWriter):
     def max_params(self) -> int:
         return 1 << 30  # keys go as arrays: any number in one query
 
-    def _fetch(self, cursor: Any, keys: list[tuple[int, ...]], found: dict[Key, Stored]) -> None:
+    def _fetch(
+        self,
+        cursor: Any,
+        keys: list[tuple[int, ...]],
+        found: dict[Key, Stored],
+        staged: bool = False,
+    ) -> None:
         """The keys as arrays, unnested; LIMIT 1 (each key is unique anyway) keeps the planner
         from flattening the look-up into a merge join that filters every value of the
         indicator, so that each key is one probe of the unique index."""
@@ -390,9 +459,9 @@ class PostgresValueWriter(ValueWriter):
         sql = (
             f"SELECT {self._selected()} FROM unnest({arrays}) AS k({names}) "
             f"CROSS JOIN LATERAL (SELECT * FROM {self.value_table} v "
-            f"WHERE {self._matching(width)} LIMIT 1) v"
+            f"WHERE {self._matching(width)} AND v.{self.quote('is_staged')} = %s LIMIT 1) v"
         )
-        cursor.execute(sql, [list(column) for column in zip(*keys, strict=True)])
+        cursor.execute(sql, [*(list(column) for column in zip(*keys, strict=True)), staged])
         self._collect(cursor.fetchall(), found)
 
     def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
@@ -491,3 +560,10 @@ def _convert(value: Any, converters: tuple[tuple[Converter, Any], ...]) -> Any:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _db_decimal(value: Any) -> Any:
+    """A decimal as the value columns take it (SQLite: as text, as Django writes it)."""
+    if value is None:
+        return None
+    return connection.ops.adapt_decimalfield_value(value, 20, 6)

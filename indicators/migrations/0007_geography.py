@@ -5,55 +5,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0006_tax_year_sfr_source_unchanged_imports'),
+        ("indicators", "0006_tax_year_sfr_source_unchanged_imports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='area',
-            name='groupings',
-            field=models.ManyToManyField(blank=True, help_text='ONS statistical groupings the area belongs to (e.g. Greater Manchester, Inner London): not part of the hierarchy.', limit_choices_to={'area_type': 'grouping'}, related_name='grouping_members', to='indicators.area'),
+            model_name="area",
+            name="groupings",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="ONS statistical groupings the area belongs to (e.g. Greater Manchester, Inner London): not part of the hierarchy.",
+                limit_choices_to={"area_type": "grouping"},
+                related_name="grouping_members",
+                to="indicators.area",
+            ),
         ),
         migrations.AddField(
-            model_name='area',
-            name='is_current',
-            field=models.BooleanField(default=True, help_text='False for an area replaced by a boundary or code change (see its successors); it keeps its figures.', verbose_name='current area'),
+            model_name="area",
+            name="is_current",
+            field=models.BooleanField(
+                default=True,
+                help_text="False for an area replaced by a boundary or code change (see its successors); it keeps its figures.",
+                verbose_name="current area",
+            ),
         ),
         migrations.AddField(
-            model_name='area',
-            name='ons_name',
-            field=models.CharField(blank=True, editable=False, help_text='The name ONS gives the area, as last loaded from its geography. A name an officer has changed from it is kept when the geography is loaded again.', max_length=120, verbose_name='ONS name'),
+            model_name="area",
+            name="ons_name",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="The name ONS gives the area, as last loaded from its geography. A name an officer has changed from it is kept when the geography is loaded again.",
+                max_length=120,
+                verbose_name="ONS name",
+            ),
         ),
         migrations.AddField(
-            model_name='comparatorgroup',
-            name='members_called',
-            field=models.CharField(blank=True, help_text='What the members are, in the plural, for sentences such as “compared with its 10 statistical neighbours”. Leave empty for “comparator areas”.', max_length=60, verbose_name='members are called'),
+            model_name="comparatorgroup",
+            name="members_called",
+            field=models.CharField(
+                blank=True,
+                help_text="What the members are, in the plural, for sentences such as “compared with its 10 statistical neighbours”. Leave empty for “comparator areas”.",
+                max_length=60,
+                verbose_name="members are called",
+            ),
         ),
         migrations.AlterField(
-            model_name='comparatorgroup',
-            name='description',
-            field=models.TextField(blank=True, help_text='Where the group comes from, e.g. “CIPFA nearest neighbours 2023”.'),
+            model_name="comparatorgroup",
+            name="description",
+            field=models.TextField(
+                blank=True,
+                help_text="Where the group comes from, e.g. “CIPFA nearest neighbours 2023”.",
+            ),
         ),
         migrations.CreateModel(
-            name='AreaChange',
+            name="AreaChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_name', models.CharField(max_length=120)),
-                ('new_name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('recoded', 'Recoded'), ('renamed', 'Renamed'), ('merged', 'Merged'), ('split', 'Split'), ('abolished', 'Abolished')], max_length=12)),
-                ('year', models.PositiveSmallIntegerField(help_text='The year the change took effect.')),
-                ('date', models.DateField(blank=True, help_text='The day it took effect, where the source gives it.', null=True)),
-                ('confirmed', models.BooleanField(default=True, help_text='False for a change the sources disagree about: it is shown as reported, not applied.')),
-                ('source', models.TextField(blank=True)),
-                ('note', models.TextField(blank=True)),
-                ('new_area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='predecessions', to='indicators.area')),
-                ('old_area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='successions', to='indicators.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_name", models.CharField(max_length=120)),
+                ("new_name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("recoded", "Recoded"),
+                            ("renamed", "Renamed"),
+                            ("merged", "Merged"),
+                            ("split", "Split"),
+                            ("abolished", "Abolished"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(help_text="The year the change took effect."),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True,
+                        help_text="The day it took effect, where the source gives it.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "confirmed",
+                    models.BooleanField(
+                        default=True,
+                        help_text="False for a change the sources disagree about: it is shown as reported, not applied.",
+                    ),
+                ),
+                ("source", models.TextField(blank=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "new_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="predecessions",
+                        to="indicators.area",
+                    ),
+                ),
+                (
+                    "old_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="successions",
+                        to="indicators.area",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['year', 'date', 'old_name'],
-                'constraints': [models.UniqueConstraint(fields=('old_area', 'new_area', 'kind'), name='area_change_unique'), models.CheckConstraint(condition=models.Q(('kind', 'renamed'), models.Q(('old_area', models.F('new_area')), _negated=True), _connector='OR'), name='area_change_new_code_unless_renamed', violation_error_message="Only a renaming keeps the area's code.")],
+                "ordering": ["year", "date", "old_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("old_area", "new_area", "kind"), name="area_change_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind", "renamed"),
+                            models.Q(("old_area", models.F("new_area")), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="area_change_new_code_unless_renamed",
+                        violation_error_message="Only a renaming keeps the area's code.",
+                    ),
+                ],
             },
         ),
     ]

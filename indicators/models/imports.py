@@ -79,9 +79,79 @@ class ImportBatch(models.Model):
         help_text="Breakdowns this import created.",
     )
 
+    class Release(models.TextChoices):
+        STAGED = "staged", "Staged: not yet released"
+        SCHEDULED = "scheduled", "Scheduled for release"
+        PUBLISHED = "published", "Released"
+        DISCARDED = "discarded", "Discarded before release"
+
+    release = models.CharField(
+        "release",
+        max_length=10,
+        choices=Release.choices,
+        default=Release.PUBLISHED,
+        help_text="An import's figures are staged until a publisher releases them.",
+    )
+    publish_at = models.DateTimeField(
+        "release at",
+        null=True,
+        blank=True,
+        help_text="When a scheduled release goes out (by `publish_scheduled`).",
+    )
+    published_at = models.DateTimeField("released at", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="released_import_batches",
+    )
+    release_note = models.TextField(
+        blank=True,
+        help_text="Shown to the public under “Changes to these figures”, e.g. “Figures for "
+        "2013/14 added; 2012/13 revised after late returns.”",
+    )
+    correction_notice = models.TextField(
+        blank=True,
+        help_text="If the release corrects an error, say what was wrong: shown as a correction.",
+    )
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="The released import this one reverses (an undo after release).",
+    )
+    release_summary = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the release did, per indicator: figures added and revised, new periods.",
+    )
+    confirmed_flags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The changes of meaning the publisher confirmed before the release.",
+    )
+    pre_release_access = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="pre_release_imports",
+        help_text="People who may see the staged figures before the release; each look is "
+        "recorded in the audit log.",
+    )
+
     class Meta:
         ordering = ["-imported_at"]
         verbose_name_plural = "import batches"
+
+    @property
+    def is_pending(self) -> bool:
+        """Applied, and waiting for release."""
+        return self.status == self.Status.APPLIED and self.release in (
+            self.Release.STAGED,
+            self.Release.SCHEDULED,
+        )
 
     def __str__(self) -> str:
         when = self.imported_at.strftime("%d/%m/%Y %H:%M") if self.imported_at else "not saved"

@@ -3,9 +3,11 @@ there is none; and the public's view of them, with withheld figures masked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from simple_history.models import HistoricalRecords
 
 from core import formatting
@@ -47,6 +49,34 @@ class ValueQuerySet(models.QuerySet["Value"]):
             Q(pk__in=[area.pk, *comparator_ids]) | Q(parent_id=area.pk)
         ).values("pk")
         return self.filter(indicator_id__in=indicator_ids, area_id__in=area_ids).with_related()
+
+    def public(self) -> ValueQuerySet:
+        """Released figures only: what the public may see (before disclosure control)."""
+        return self.filter(is_staged=False)
+
+    def staged(self) -> ValueQuerySet:
+        return self.filter(is_staged=True)
+
+    def releasing(self, batch_ids: Iterable[int] | None = None) -> ValueQuerySet:
+        """The figures as they will be once the staged imports `batch_ids` are released
+        (every import waiting for release if None): their staged figures, and the released
+        figures they do not replace. What officers see in a preview."""
+        staged = Value.objects.filter(
+            is_staged=True,
+            indicator_id=OuterRef("indicator_id"),
+            area_id=OuterRef("area_id"),
+            period_id=OuterRef("period_id"),
+        )
+        chosen = Q(is_staged=True)
+        if batch_ids is not None:
+            batch_ids = list(batch_ids)
+            staged = staged.filter(import_batch_id__in=batch_ids)
+            chosen &= Q(import_batch_id__in=batch_ids)
+        replaced = (Q(breakdown__isnull=True) & Exists(staged.filter(breakdown__isnull=True))) | (
+            Q(breakdown__isnull=False)
+            & Exists(staged.filter(breakdown_id=OuterRef("breakdown_id")))
+        )
+        return self.filter(chosen | (Q(is_staged=False) & ~replaced))
 
     def illustrative(self) -> ValueQuerySet:
         return self.filter(is_illustrative=True)
@@ -112,6 +142,24 @@ class Value(models.Model):
         help_text="The import that last set this value.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    is_staged = models.BooleanField(
+        "staged (not yet released)",
+        default=False,
+        editable=False,
+        help_text="Set by an import that has not been released: officers see it in previews, "
+        "the public never does. A staged figure for a key the public already has a figure for "
+        "sits beside it until the release replaces the public one.",
+    )
+    revised_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day a release last changed this published figure (shown as “r”).",
+    )
+    previous_value = _decimal_field("previous value", editable=False)
+    previous_status = models.CharField(
+        max_length=16, choices=ValueStatus.choices, blank=True, editable=False
+    )
 
     objects = ValueQuerySet.as_manager()
     # Edits made in the admin, with who and when; imports keep their own record (ImportChange).
@@ -121,14 +169,14 @@ class Value(models.Model):
         ordering = ["indicator", "period__end_date", "area__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "area", "period", "breakdown"],
+                fields=["indicator", "area", "period", "breakdown", "is_staged"],
                 name="value_unique_with_breakdown",
                 condition=Q(breakdown__isnull=False),
                 violation_error_message="There is already a value for this indicator, area, "
                 "period and breakdown.",
             ),
             models.UniqueConstraint(
-                fields=["indicator", "area", "period"],
+                fields=["indicator", "area", "period", "is_staged"],
                 name="value_unique_without_breakdown",
                 condition=Q(breakdown__isnull=True),
                 violation_error_message="There is already a value for this indicator, area "
@@ -257,10 +305,21 @@ class Value(models.Model):
 WITHHELD_NOTE = formatting.WITHHELD_NOTE
 
 
+class PublishedValueManager(models.Manager.from_queryset(ValueQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> ValueQuerySet:
+        return super().get_queryset().filter(is_staged=False)
+
+
 class PublishedValue(Value):
-    """Values as the public may see them: a figure withheld by disclosure control arrives with
-    no value, count or limits and the status “suppressed” (shown as “c”), so no public page,
-    chart or download can show it. Officers' code uses `Value`."""
+    """Values as the public may see them: released figures only (never a staged import's),
+    and a figure withheld by disclosure control arrives with no value, count or limits and
+    the status “suppressed” (shown as “c”), so no public page, chart or download can show it.
+    Officers' code uses `Value`."""
+
+    objects = PublishedValueManager()
+    #: Staged figures too, masked as the public would see them: for officers' previews of a
+    #: release (`ValueQuerySet.releasing`), never for the public.
+    with_staged = models.Manager.from_queryset(ValueQuerySet)()
 
     class Meta:
         proxy = True
@@ -274,5 +333,7 @@ class PublishedValue(Value):
 
     def mask(self) -> None:
         self.value = self.count = self.lower_ci = self.upper_ci = None
+        self.previous_value = None  # what a withheld figure was is withheld too
+        self.revised_on, self.previous_status = None, ""
         self.status = ValueStatus.SUPPRESSED
         self.note = WITHHELD_NOTE

@@ -14,6 +14,7 @@ from pages.admin.changes import ChangesViews
 from pages.admin.forms import TopicForm
 from pages.admin.inlines import SectionInline, TopicLinkInline, editable
 from pages.admin.narrative import NarrativeViews, reference_examples
+from pages.admin.releases import release_view, releases_view
 from pages.admin.steps import WorkflowViews, workflow_panel
 from pages.models import Status, Topic
 from pages.permissions import can_edit, can_edit_any, is_publisher, looked_after_by
@@ -116,6 +117,8 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("review/", view(self.review_view), name="pages_topic_review"),
+            path("releases/", view(releases_view), name="pages_topic_releases"),
+            path("releases/<int:batch_id>/", view(release_view), name="pages_topic_release"),
             path(
                 "<int:pk>/preview/",
                 view(require_POST(self.preview_view)),

@@ -62,8 +62,8 @@ def test_an_import_and_its_undo_are_logged(write_csv, officer, events):
     imports = events(Action.IMPORT)
     assert len(imports) == 2  # one each, not one per row
     assert [e.detail for e in imports] == [
-        "File “figures.csv”: 3 new, 0 changed, 0 unchanged, 0 rejected.",
-        "File “corrected.csv”: 0 new, 1 changed, 1 unchanged, 0 rejected.",
+        "File “figures.csv”: 3 new, 0 changed, 0 unchanged, 0 rejected; released at once.",
+        "File “corrected.csv”: 0 new, 1 changed, 1 unchanged, 0 rejected; released at once.",
     ]
     event = imports[1]
     assert (event.actor, event.actor_name) == (officer, "officer")

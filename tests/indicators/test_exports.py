@@ -40,6 +40,8 @@ EXPECTED_COLUMNS = [
     "note",
     "illustrative",
     "source",
+    "revised_on",
+    "previous_value",
 ]
 PRESTON = "E07000123"
 
@@ -114,6 +116,8 @@ def test_csv_rows_hold_the_stored_figures_and_flags(lancashire, client):
         "illustrative": "no",
         "source": "Department for Education: Characteristics of children in need; ONS mid-year "
         "population estimates",
+        "revised_on": "",  # never revised
+        "previous_value": "",
     }
     flags = {(r["area_code"], r["period"]): r["illustrative"] for r in rows}
     for value in Value.objects.filter(indicator__slug="cpp-rate").select_related("area", "period"):

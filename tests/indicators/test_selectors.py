@@ -60,8 +60,9 @@ def indicator(areas):
 def test_indicator_page_describes_the_indicator_and_charts_the_country(
     indicator, django_assert_num_queries
 ):
-    # the page that shows the indicator (none), the country, the chart's values
-    with django_assert_num_queries(3):
+    # the page that shows the indicator (none), the country, the chart's values; the releases
+    # of its figures
+    with django_assert_num_queries(4):
         page = indicator_page(indicator, QueryDict())
     assert page.indicator == IndicatorFacts(
         url="/data/indicators/smokers/",
@@ -86,7 +87,7 @@ def test_indicator_page_describes_the_indicator_and_charts_the_country(
 
 
 def test_indicator_page_filters_the_table(indicator, django_assert_num_queries):
-    with django_assert_num_queries(4):  # ... and the period chosen
+    with django_assert_num_queries(5):  # ... and the period chosen
         page = indicator_page(indicator, QueryDict("area_type=district&period=2012/13"))
     assert page.table_caption == (
         "Smokers: figures by area and period (area type: District; period: 2012/13)"

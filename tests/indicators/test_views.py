@@ -394,11 +394,12 @@ def test_indicator_page_queries_do_not_grow_with_the_data(
     url = indicator_url("cpp-rate", area_type="district", sort="-value")
     # content version (page cache), indicator, period choices, row count, one page of values
     # with their area, period, breakdown; for the trend chart: the page section showing the
-    # indicator with its topic's area, that topic's comparators, the chart's values
-    with django_assert_num_queries(8):
+    # indicator with its topic's area, that topic's comparators, the chart's values; the
+    # releases of its figures (“Changes to these figures”)
+    with django_assert_num_queries(9):
         client.get(url)
     grow(areas=40, periods=5)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.context["table"].paginator.count > 200
 

@@ -133,4 +133,6 @@ def test_an_import_that_changes_a_value_changes_the_narrative_chart_and_table(cl
     chart = json.loads(section.split('type="application/json">', 1)[1].split("</script>", 1)[0])
     assert 77.7 in chart["datasets"][0]["data"] and 73.3 not in chart["datasets"][0]["data"]
     table = section.split("<table", 1)[1]
-    assert "77.7" in table and "73.3" not in table
+    # The old figure is there only as what the revised one was (released at once, so revised).
+    assert "77.7" in table and "previously 73.3 per 10,000" in table
+    assert table.count("73.3") == 2  # the revision's title and its words for screen readers

@@ -126,6 +126,13 @@ class Command(BaseCommand):
             help="Use the --map mappings for this file only.",
         )
         parser.add_argument("--user", help="The username to record as the importer.")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Release the figures to the public at once (an administrator's scripted "
+            "load). Without it the import is staged: a publisher releases it from the admin or "
+            "with `manage.py publish_import ID`.",
+        )
 
     def handle(
         self,
@@ -143,6 +150,7 @@ class Command(BaseCommand):
         dry_run: bool,
         remember: bool,
         user: str | None,
+        publish: bool = False,
         **options: Any,
     ) -> None:
         self.verbosity = int(options.get("verbosity", 1))
@@ -166,10 +174,22 @@ class Command(BaseCommand):
             period_readings=self._readings(period_readings),
             progress=self._progress,
             file_format=file_format,
+            stage=not publish,
         )
         self._show(report)
         if report.rejected:
             raise CommandError(f"The file “{file.name}” was rejected: nothing was changed.")
+        batch = report.batch
+        if batch is not None and batch.is_pending:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Staged as import #{batch.pk}: the public will see these figures when a "
+                    f"publisher releases them (its page in the admin, or `python manage.py "
+                    f"publish_import {batch.pk}`)."
+                )
+            )
+        elif batch is not None and publish:
+            self.stdout.write(f"Released to the public at once (import #{batch.pk}).")
 
     # --- Arguments --------------------------------------------------------------------------
 

@@ -237,9 +237,9 @@ def test_existing_values_are_looked_up_once_per_batch(site, write_csv, years, mo
     writer_class = type(services.writer_for(0))
     original = writer_class._fetch
 
-    def counting(self, cursor, keys, found):
+    def counting(self, cursor, keys, found, *staged):
         calls.append(len(keys))
-        return original(self, cursor, keys, found)
+        return original(self, cursor, keys, found, *staged)
 
     monkeypatch.setattr(writer_class, "_fetch", counting)
     monkeypatch.setattr(services, "BATCH_SIZE", 40)

@@ -1,0 +1,276 @@
+"""Releases: an import's figures reach the public only when a publisher releases them.
+
+An import from the admin or `import_values` is *staged*: its new figures are written as staged
+values, and a figure it changes gets a staged value beside the released one, which the public
+keep seeing. Officers see staged figures in previews (`Value.objects.releasing()`); the public
+never do (`PublishedValue` holds released values only).
+
+`publish_release` makes a staged import public in one transaction of a few statements: each
+released value it changes takes the staged figure (and is marked revised, with what it was,
+where its value or status changed), the staged twins go, the new figures are flipped to
+released, disclosure control runs on the indicators touched, and the release's summary (what
+each indicator gained: figures added and revised, new periods) is kept for the public
+“Changes to these figures” lists. `discard_release` removes a staged import without trace on
+the public site. `publish_due` releases what was scheduled (run by `publish_scheduled`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from audit.log import record
+from audit.models import AuditEvent
+from core.caching import bump_content_version
+from indicators.disclosure import apply_disclosure_control
+from indicators.models import ImportBatch, ImportChange, Period, Value
+
+#: Staged values moved at a time.
+CHUNK = 5000
+#: The default time of day of a scheduled release: 9:30, as the Code of Practice expects.
+RELEASE_TIME = datetime.time(9, 30)
+
+
+class ReleaseRefused(Exception):
+    """Why a release (or discarding one) cannot happen, in words for the person who tried."""
+
+
+def default_release_time(day: datetime.date) -> datetime.datetime:
+    """9:30 on `day`, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, RELEASE_TIME))
+
+
+def _pending(batch_id: int) -> ImportBatch:
+    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.status != ImportBatch.Status.APPLIED:
+        raise ReleaseRefused(
+            f"Import #{batch.pk} was {batch.get_status_display().lower()}: there is nothing to "
+            "release."
+        )
+    if not batch.is_pending:
+        raise ReleaseRefused(
+            f"Import #{batch.pk} is not waiting for release: it is "
+            f"{batch.get_release_display().lower()}."
+        )
+    return batch
+
+
+@transaction.atomic
+def publish_release(
+    batch: ImportBatch,
+    *,
+    user: Any = None,
+    note: str = "",
+    correction_notice: str = "",
+    confirmed_flags: list[str] | None = None,
+) -> ImportBatch:
+    """Make the staged import `batch` public now."""
+    batch = _pending(batch.pk)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    indicator_ids = _promote(batch.pk, today)
+    batch.release = ImportBatch.Release.PUBLISHED
+    batch.published_at = now
+    batch.published_by = user if getattr(user, "pk", None) else None
+    batch.publish_at = None
+    # The released values were stamped as _promote wrote them: undo compares with this.
+    batch.applied_at = timezone.now()
+    if note:
+        batch.release_note = note
+    if correction_notice:
+        batch.correction_notice = correction_notice
+    if confirmed_flags is not None:
+        batch.confirmed_flags = confirmed_flags
+    batch.release_summary = summarise(batch)
+    batch.save()
+    apply_disclosure_control(indicator_ids)
+    bump_content_version()
+    record(
+        AuditEvent.Action.PUBLISH,
+        user=user,
+        target=batch,
+        detail=f"Released the figures of import #{batch.pk} (“{batch.file_name}”).",
+    )
+    return batch
+
+
+def _promote(batch_id: int, today: datetime.date) -> set[int]:
+    """Move a batch's staged values into the released ones; the indicators touched."""
+    quote = connection.ops.quote_name
+    table = quote(Value._meta.db_table)
+    data = ["value", "status", "count", "denominator", "lower_ci", "upper_ci", "note"]
+    data += ["is_illustrative"]
+    key_match = (
+        "v.indicator_id = s.indicator_id AND v.area_id = s.area_id AND v.period_id = s.period_id "
+        "AND (v.breakdown_id = s.breakdown_id OR (v.breakdown_id IS NULL AND s.breakdown_id IS "
+        "NULL))"
+    )
+    columns = ", ".join(f"s.{quote(name)}" for name in data)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, v.id, {columns}, v.value, v.status, v.is_illustrative "
+            f"FROM {table} s JOIN {table} v ON {key_match} AND v.is_staged = %s "
+            f"WHERE s.import_batch_id = %s AND s.is_staged = %s",
+            [False, batch_id, True],
+        )
+        pairs = cursor.fetchall()
+        cursor.execute(
+            f"SELECT DISTINCT indicator_id FROM {table} WHERE import_batch_id = %s "
+            f"AND is_staged = %s",
+            [batch_id, True],
+        )
+        indicator_ids = {row[0] for row in cursor.fetchall()}
+    stamp = Value._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    revised_on = Value._meta.get_field("revised_on").get_db_prep_save(today, connection)
+    assignments = ", ".join(f"{quote(name)} = %s" for name in data)
+    update = (
+        f"UPDATE {table} SET {assignments}, import_batch_id = %s, updated_at = %s, "
+        f"revised_on = CASE WHEN %s THEN %s ELSE revised_on END, "
+        f"previous_value = CASE WHEN %s THEN %s ELSE previous_value END, "
+        f"previous_status = CASE WHEN %s THEN %s ELSE previous_status END WHERE id = %s"
+    )
+    change_table = quote(ImportChange._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), CHUNK):
+            chunk = pairs[start : start + CHUNK]
+            rows = []
+            for _staged_id, public_id, *rest in chunk:
+                new, (old_value, old_status, old_illustrative) = rest[:8], rest[8:]
+                revised = (new[0], new[1]) != (old_value, old_status) and not old_illustrative
+                rows.append(
+                    (
+                        *new,
+                        batch_id,
+                        stamp,
+                        revised,
+                        revised_on,
+                        revised,
+                        old_value,
+                        revised,
+                        old_status,
+                        public_id,
+                    )
+                )
+            cursor.executemany(update, rows)
+            cursor.executemany(
+                f"UPDATE {change_table} SET value_id = %s WHERE value_id = %s",
+                [(public_id, staged_id) for staged_id, public_id, *_ in chunk],
+            )
+            ids = [staged_id for staged_id, *_ in chunk]
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", ids)
+        cursor.execute(
+            f"UPDATE {table} SET is_staged = %s WHERE import_batch_id = %s AND is_staged = %s",
+            [False, batch_id, True],
+        )
+    return indicator_ids
+
+
+def summarise(batch: ImportBatch) -> dict[str, dict[str, Any]]:
+    """Per indicator (by id, as text): figures added and revised, and the periods the release
+    gave the indicator for the first time (labels, in order)."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"added": 0, "revised": 0})
+    tallies = batch.changes.order_by().values_list("indicator_id", "action").annotate(n=Count("id"))
+    for indicator_id, action, n in tallies:
+        counts[indicator_id]["added" if action == ImportChange.Action.CREATED else "revised"] += n
+    new_periods: dict[int, set[int]] = defaultdict(set)
+    created = batch.changes.filter(action=ImportChange.Action.CREATED)
+    pairs = created.order_by().values_list("indicator_id", "period_id").distinct()
+    for indicator_id, period_id in pairs:
+        new_periods[indicator_id].add(period_id)
+    # A period is new to an indicator if no figure of it is older than this release.
+    for indicator_id, periods in new_periods.items():
+        held_before = set(
+            Value.objects.public()
+            .filter(indicator_id=indicator_id, period_id__in=periods)
+            .exclude(import_batch=batch)
+            .values_list("period_id", flat=True)
+        )
+        periods -= held_before
+    labels = dict(Period.objects.values_list("pk", "label"))
+    ordered = {
+        pk: i
+        for i, pk in enumerate(
+            Period.objects.order_by("end_date", "start_date").values_list("pk", flat=True)
+        )
+    }
+    return {
+        str(indicator_id): {
+            **count,
+            "periods": [
+                labels[pk] for pk in sorted(new_periods.get(indicator_id, ()), key=ordered.get)
+            ],
+        }
+        for indicator_id, count in counts.items()
+    }
+
+
+@transaction.atomic
+def discard_release(batch: ImportBatch, *, user: Any = None) -> ImportBatch:
+    """Throw away a staged import: its staged values go; the public never saw them."""
+    batch = _pending(batch.pk)
+    Value.objects.filter(import_batch=batch, is_staged=True).delete()
+    batch.changes.all().delete()
+    batch.release = ImportBatch.Release.DISCARDED
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_at = timezone.now()
+    batch.undone_by = user if getattr(user, "pk", None) else None
+    batch.publish_at = None
+    batch.save()
+    from indicators.importing.undo import remove_unused
+
+    remove_unused(batch.areas_added.all(), batch)
+    remove_unused(batch.periods_added.all(), batch)
+    remove_unused(batch.breakdowns_added.all(), batch)
+    record(
+        AuditEvent.Action.IMPORT_UNDONE,
+        user=user,
+        target=batch,
+        detail=f"Discarded the staged figures of import #{batch.pk} before release.",
+    )
+    return batch
+
+
+@transaction.atomic
+def schedule_release(
+    batch: ImportBatch, when: datetime.datetime, *, user: Any = None, note: str = ""
+) -> ImportBatch:
+    batch = _pending(batch.pk)
+    if when <= timezone.now():
+        raise ReleaseRefused("Choose a time in the future, or release the figures now.")
+    batch.release = ImportBatch.Release.SCHEDULED
+    batch.publish_at = when
+    if note:
+        batch.release_note = note
+    batch.save()
+    record(
+        AuditEvent.Action.SCHEDULE,
+        user=user,
+        target=batch,
+        detail=f"Scheduled the release of import #{batch.pk} for "
+        f"{timezone.localtime(when):%d/%m/%Y %H:%M}.",
+    )
+    return batch
+
+
+def publish_due(now: datetime.datetime | None = None) -> list[ImportBatch]:
+    """Release every scheduled import whose time has come."""
+    now = now or timezone.now()
+    due = ImportBatch.objects.filter(
+        status=ImportBatch.Status.APPLIED,
+        release=ImportBatch.Release.SCHEDULED,
+        publish_at__lte=now,
+    ).order_by("publish_at", "pk")
+    return [publish_release(batch) for batch in due]
+
+
+def pending_releases():
+    return ImportBatch.objects.filter(
+        status=ImportBatch.Status.APPLIED,
+        release__in=[ImportBatch.Release.STAGED, ImportBatch.Release.SCHEDULED],
+    )
