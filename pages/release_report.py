@@ -212,6 +212,12 @@ def _section_report(
         new_statement = new_f.statement if new_f else ""
         if old_statement != new_statement:
             statement = (old_statement, new_statement)
+            turned = _movement(old_statement), _movement(new_statement)
+            if all(turned) and turned[0] != turned[1]:
+                flag(
+                    f"The figure now went {turned[1]} where it went {turned[0]}: "
+                    f"“{old_statement.split('.')[0]}.” becomes “{new_statement.split('.')[0]}.”"
+                )
         old_trend, new_trend = (old_f.trend if old_f else ""), (new_f.trend if new_f else "")
         if old_trend != new_trend:
             trend = (old_trend, new_trend)
@@ -266,3 +272,10 @@ def _direction(trend: str) -> str:
         if word in words[:3]:
             return {"rose": "up", "fell": "down", "higher": "up", "lower": "down"}.get(word, word)
     return ""
+
+
+def _movement(statement: str) -> str:
+    """“up” or “down” where a generated statement says the figure went up or down from the
+    period before (“… 638.6 per 10,000, up from 557.0 …”), else ""."""
+    found = re.search(r"\b(up|down) from\b", statement)
+    return found.group(1) if found else ""

@@ -104,6 +104,9 @@ class GeographyPlan:
         )
 
     def name_of(self, code: str) -> str:
+        """The area's name as the site will show it: a name kept from ONS's is the site's."""
+        if any(kept == code for kept, _ours, _ons in self.kept_names):
+            return self.held[code].name
         if code in self.target and self.target[code].name:
             return self.target[code].name
         held = self.held.get(code)
@@ -134,8 +137,9 @@ class GeographyPlan:
             if len(self.added) > LISTED:
                 out.append(f"  … and {len(self.added) - LISTED:,} more.")
         out += [say("rename", f"{code} “{old}” to “{new}”.") for code, old, new in self.renamed]
+        keep = "Kept" if self.applied else "Would keep"
         out += [
-            f"Kept the name “{ours}” given to {code} on this site; ONS calls it “{ons}”. "
+            f"{keep} the name “{ours}” given to {code} on this site; ONS calls it “{ons}”. "
             f"To take ONS's name, load again with “use ONS names”."
             for code, ours, ons in self.kept_names
         ]
@@ -213,6 +217,17 @@ def plan(files: list[GeographyFile], *, use_ons_names: bool = False) -> Geograph
             result.memberships.setdefault(grouping, set()).update(members)
         result.changes += source.changes
         result.groups.update(source.groups)
+    longest = Area._meta.get_field("name").max_length
+    for code, record in result.target.items():
+        if len(record.name) > longest:
+            result.problems.append(
+                RowProblem(
+                    record.rows[0] if record.rows else 0,
+                    "",
+                    f"The name of {code} is {len(record.name)} characters long: an area's name "
+                    f"has {longest} at most.",
+                )
+            )
     # An area a file names only by its code is one the site must already hold.
     for code in [c for c, r in result.target.items() if not r.name and c not in result.held]:
         del result.target[code]

@@ -50,7 +50,9 @@ class Successors:
         #: Old code → how it ended, for mergers, splits and abolitions.
         self.ended: dict[str, _Ending] = {}
         changes = AreaChange.objects.confirmed().select_related("old_area", "new_area")
-        for change in changes.exclude(kind=ChangeKind.RENAMED).order_by("year", "date"):
+        for change in changes.exclude(kind=ChangeKind.RENAMED).order_by(
+            "year", "date", "new_area__name"
+        ):
             old, new = change.old_area.code, change.new_area.code
             if change.kind == ChangeKind.RECODED:
                 self.recoded[old] = (new, change.old_name, change.when)

@@ -318,7 +318,7 @@ class AreaChange(models.Model):
     objects = AreaChangeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["year", "date", "old_name"]
+        ordering = ["year", "date", "old_name", "new_name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["old_area", "new_area", "kind"], name="area_change_unique"

@@ -12,6 +12,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -87,7 +88,12 @@ def releases_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/pages/release_list.html",
-        {"title": "Figures waiting for release", "waiting": waiting, "opts": Topic._meta},
+        {
+            **admin.site.each_context(request),
+            "title": "Figures waiting for release",
+            "waiting": waiting,
+            "opts": Topic._meta,
+        },
     )
 
 
@@ -115,6 +121,7 @@ def release_view(request: HttpRequest, batch_id: int) -> HttpResponse:
         request,
         "admin/pages/release.html",
         {
+            **admin.site.each_context(request),
             "title": f"Release of import #{batch.pk}: “{batch.file_name}”",
             "batch": batch,
             "report": report,
