@@ -186,7 +186,7 @@ def topic_page(
         pending_draft=draft_notice(pending_draft, topic) if pending_draft is not None else None,
         comparison_group=comparison_group(topic),
         figure_changes=figure_changes(
-            {s.indicator_id: s.indicator.name for s in sections if s.indicator_id}
+            {s.indicator.pk: s.indicator.name for s in sections if s.indicator is not None}
         ),
         release_preview=release_preview,
         releases_waiting=releases_waiting,

@@ -3,7 +3,7 @@ boundaries and codes, and named groups of areas to compare with.
 
 `read_file` reads one geography file (an ONS lookup, the successor table, groupings or
 comparator groups: see `records`), `plan.plan` says what loading files would change and
-`plan.apply` does it. `shipped_files` are the ONS files the project ships (in `data/`, see its
+`applying.apply` does it. `shipped_files` are the ONS files the project ships (in `data/`, see its
 PROVENANCE.md), which `manage.py load_geography` loads.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indicators.geography.plan import GeographyPlan, apply, plan
+from indicators.geography.applying import apply
+from indicators.geography.plan import GeographyPlan, plan
 from indicators.geography.records import READERS, GeographyFile, RowProblem, file_kind
 from indicators.importing.reading import FileRejected, Source, open_table
 

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0008_staged_releases'),
+        ("indicators", "0008_staged_releases"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='areachange',
-            options={'ordering': ['year', 'date', 'old_name', 'new_name']},
+            name="areachange",
+            options={"ordering": ["year", "date", "old_name", "new_name"]},
         ),
     ]

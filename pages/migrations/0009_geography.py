@@ -5,21 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0007_geography'),
-        ('pages', '0008_delete_contentversion'),
+        ("indicators", "0007_geography"),
+        ("pages", "0008_delete_contentversion"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaltopic',
-            name='comparator_group',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text="A named group to compare with as well, e.g. the area's statistical neighbours: the page names it (“compared with its 10 statistical neighbours”).", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='indicators.comparatorgroup'),
+            model_name="historicaltopic",
+            name="comparator_group",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="A named group to compare with as well, e.g. the area's statistical neighbours: the page names it (“compared with its 10 statistical neighbours”).",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="indicators.comparatorgroup",
+            ),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='comparator_group',
-            field=models.ForeignKey(blank=True, help_text="A named group to compare with as well, e.g. the area's statistical neighbours: the page names it (“compared with its 10 statistical neighbours”).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='topics', to='indicators.comparatorgroup'),
+            model_name="topic",
+            name="comparator_group",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A named group to compare with as well, e.g. the area's statistical neighbours: the page names it (“compared with its 10 statistical neighbours”).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="topics",
+                to="indicators.comparatorgroup",
+            ),
         ),
     ]

@@ -4,16 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0008_staged_releases'),
-        ('pages', '0009_geography'),
+        ("indicators", "0008_staged_releases"),
+        ("pages", "0009_geography"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='topic',
-            name='release_with',
-            field=models.ManyToManyField(blank=True, help_text='Staged imports released when this page (or its draft) is published: the figures and the words that describe them go out together.', related_name='release_with_topics', to='indicators.importbatch'),
+            model_name="topic",
+            name="release_with",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Staged imports released when this page (or its draft) is published: the figures and the words that describe them go out together.",
+                related_name="release_with_topics",
+                to="indicators.importbatch",
+            ),
         ),
     ]
