@@ -21,6 +21,7 @@ class AuditEvent(models.Model):
         IMPORT_UNDONE = "import_undone", "Undid an import"
         GEOGRAPHY = "geography", "Imported areas"
         PRE_RELEASE = "pre_release", "Given or used pre-release access"
+        REVIEW = "review", "Reviewed an indicator's definition"
         PUBLISH = "publish", "Published"
         UNPUBLISH = "unpublish", "Unpublished"
         ARCHIVE = "archive", "Archived"

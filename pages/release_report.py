@@ -216,7 +216,8 @@ def _section_report(
             if all(turned) and turned[0] != turned[1]:
                 flag(
                     f"The figure now went {turned[1]} where it went {turned[0]}: "
-                    f"“{old_statement.split('.')[0]}.” becomes “{new_statement.split('.')[0]}.”"
+                    f"“{_first_sentence(old_statement)}” becomes "
+                    f"“{_first_sentence(new_statement)}”"
                 )
         old_trend, new_trend = (old_f.trend if old_f else ""), (new_f.trend if new_f else "")
         if old_trend != new_trend:
@@ -279,3 +280,8 @@ def _movement(statement: str) -> str:
     period before (“… 638.6 per 10,000, up from 557.0 …”), else ""."""
     found = re.search(r"\b(up|down) from\b", statement)
     return found.group(1) if found else ""
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence (not a decimal point)."""
+    return re.split(r"(?<=\.)\s", text, maxsplit=1)[0]

@@ -26,6 +26,7 @@ OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "breakdown": ("view", "add", "change"),
         "value": ("view", "add", "change", "delete"),
         "importbatch": ("view", "add"),
+        "definitionchange": ("view",),
     },
     "pages": {
         "topic": ("view", "add", "change"),
@@ -39,17 +40,22 @@ OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 # A publisher also reviews, publishes, schedules and archives any topic, and may edit any.
 PUBLISHER_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     "pages": {"topic": ("publish", "edit_any")},
+    # …and approves officers' changes to what the public read about an indicator.
+    "indicators": {"indicator": ("approve",), "definitionchange": ("view", "change")},
 }
 
 
 def _codenames(*grants: dict[str, dict[str, tuple[str, ...]]]) -> list[tuple[str, str]]:
-    return [
-        (app_label, f"{action}_{model}")
-        for grant in grants
-        for app_label, models in grant.items()
-        for model, actions in models.items()
-        for action in actions
-    ]
+    """The permissions granted, each once (a role's extra grants may repeat the officer's)."""
+    return list(
+        dict.fromkeys(
+            (app_label, f"{action}_{model}")
+            for grant in grants
+            for app_label, models in grant.items()
+            for model, actions in models.items()
+            for action in actions
+        )
+    )
 
 
 def officer_permission_codenames() -> list[tuple[str, str]]:

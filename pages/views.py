@@ -126,7 +126,8 @@ class TopicDetailView(DetailView):
                 selectors.Link(
                     f"Import #{b.pk}: “{b.file_name}” ({b.get_release_display().lower()}"
                     + (
-                        f", {timezone.localtime(b.publish_at):%d %B %Y at %H:%M}"
+                        f", {timezone.localtime(b.publish_at).day} "
+                        f"{timezone.localtime(b.publish_at):%B %Y at %H:%M}"
                         if b.publish_at
                         else ""
                     )

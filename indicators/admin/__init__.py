@@ -23,6 +23,7 @@ from import_export.admin import ExportActionModelAdmin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin.definitions import DefinitionChangeAdmin, DefinitionReviewMixin
 from indicators.admin.geography import AreaImportMixin, can_import_areas
 from indicators.admin.imports import (
     ImportBatchAdmin,
@@ -245,7 +246,7 @@ class AreaChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ExportPageMixin, ImportExportModelAdmin):
+class IndicatorAdmin(DefinitionReviewMixin, ExportPageMixin, ImportExportModelAdmin):
     resource_classes = [IndicatorResource]
     formats = FORMATS
     change_form_template = "admin/indicators/indicator/change_form.html"
@@ -292,6 +293,7 @@ class IndicatorAdmin(ExportPageMixin, ImportExportModelAdmin):
                 )
             ]
         extra_context["blank_template_links"] = links
+        extra_context["pending_definition_changes"] = self.pending_definition_changes(indicator)
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -416,6 +418,7 @@ __all__ = [
     "AreaChangeAdmin",
     "BreakdownAdmin",
     "ComparatorGroupAdmin",
+    "DefinitionChangeAdmin",
     "ImportBatchAdmin",
     "ImportChangeAdmin",
     "IndicatorAdmin",

@@ -14,7 +14,14 @@ from indicators.models.areas import (
 )
 from indicators.models.breakdowns import Breakdown, BreakdownQuerySet, BreakdownType
 from indicators.models.imports import ImportBatch, ImportChange, SourceMapping
-from indicators.models.indicators import Indicator, IndicatorQuerySet, Polarity, Unit
+from indicators.models.indicators import (
+    REVIEWED_FIELDS,
+    DefinitionChange,
+    Indicator,
+    IndicatorQuerySet,
+    Polarity,
+    Unit,
+)
 from indicators.models.periods import (
     ACADEMIC_YEAR_RE,
     COMPACT_YEAR_RE,
@@ -37,6 +44,7 @@ __all__ = [
     "COMPACT_YEAR_RE",
     "FINANCIAL_YEAR_RE",
     "GSS_CODE",
+    "REVIEWED_FIELDS",
     "WITHHELD_NOTE",
     "Area",
     "AreaChange",
@@ -47,6 +55,7 @@ __all__ = [
     "BreakdownType",
     "ChangeKind",
     "ComparatorGroup",
+    "DefinitionChange",
     "ImportBatch",
     "ImportChange",
     "Indicator",

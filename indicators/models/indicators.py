@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -79,6 +80,9 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("approve_indicator", "Can approve changes to indicator definitions"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decimal_places__lte=6),
@@ -139,3 +143,64 @@ class Indicator(models.Model):
     def format_value(self, value: Decimal | None) -> str:
         """A figure to this indicator's decimal places, e.g. “1,234.0”; empty for none."""
         return formatting.figure_number(self, value)
+
+
+#: What the public read about an indicator, and so changed only through review.
+REVIEWED_FIELDS = (
+    "name",
+    "definition",
+    "unit",
+    "multiplier",
+    "population",
+    "decimal_places",
+    "polarity",
+    "allows_negative",
+    "source",
+    "source_url",
+    "methodology",
+    "disclosure_threshold",
+)
+
+
+class DefinitionChange(models.Model):
+    """An officer's change to what the public read about an indicator (its definition, unit,
+    polarity, small-number rule, methodology…), waiting for a publisher's approval: until
+    then the indicator stays as it was."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="definition_changes"
+    )
+    #: Field name → its value as text (`Field.value_to_string`), before and as proposed.
+    previous = models.JSONField(default=dict)
+    proposed = models.JSONField(default=dict)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        fields = ", ".join(self.field_labels())
+        return f"{self.indicator.name}: {fields} ({self.get_status_display().lower()})"
+
+    def field_labels(self) -> list[str]:
+        return [str(Indicator._meta.get_field(name).verbose_name) for name in self.proposed]

@@ -214,8 +214,7 @@ def _act(request: HttpRequest, batch: ImportBatch, action: str, form: ReleaseFor
         schedule_release(batch, when, user=user, note=data["note"])
         messages.success(
             request,
-            f"The figures of import #{batch.pk} will be released on "
-            f"{timezone.localtime(when):%d %B %Y at %H:%M}.",
+            f"The figures of import #{batch.pk} will be released on {_day_and_time(when)}.",
         )
         return here
     messages.error(request, "Choose what to do with the figures.")
@@ -230,3 +229,9 @@ def _pre_release_views(batch: ImportBatch) -> list[AuditEvent]:
             target_url=reverse("admin:indicators_importbatch_change", args=[batch.pk]),
         ).order_by("-at")[:50]
     )
+
+
+def _day_and_time(when: datetime.datetime) -> str:
+    """“3 December 2026 at 09:30”."""
+    local = timezone.localtime(when)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
