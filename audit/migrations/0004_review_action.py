@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_pre_release_action'),
+        ("audit", "0003_pre_release_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login', 'Logged in'), ('logout', 'Logged out'), ('login_failed', 'Failed to log in'), ('import', 'Imported figures'), ('import_undone', 'Undid an import'), ('geography', 'Imported areas'), ('pre_release', 'Given or used pre-release access'), ('review', "Reviewed an indicator's definition"), ('publish', 'Published'), ('unpublish', 'Unpublished'), ('archive', 'Archived'), ('schedule', 'Scheduled publication'), ('revert', 'Reverted to an earlier version'), ('permissions', 'Changed permissions'), ('user_created', 'Created a user'), ('user_deleted', 'Deleted a user')], max_length=20),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "Logged in"),
+                    ("logout", "Logged out"),
+                    ("login_failed", "Failed to log in"),
+                    ("import", "Imported figures"),
+                    ("import_undone", "Undid an import"),
+                    ("geography", "Imported areas"),
+                    ("pre_release", "Given or used pre-release access"),
+                    ("review", "Reviewed an indicator's definition"),
+                    ("publish", "Published"),
+                    ("unpublish", "Unpublished"),
+                    ("archive", "Archived"),
+                    ("schedule", "Scheduled publication"),
+                    ("revert", "Reverted to an earlier version"),
+                    ("permissions", "Changed permissions"),
+                    ("user_created", "Created a user"),
+                    ("user_deleted", "Deleted a user"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
