@@ -55,7 +55,7 @@ class DefinitionReviewMixin:
 
 @admin.register(DefinitionChange)
 class DefinitionChangeAdmin(admin.ModelAdmin):
-    list_display = ["indicator", "fields", "proposed_by", "proposed_at", "status"]
+    list_display = ["indicator", "changed_fields", "proposed_by", "proposed_at", "status"]
     list_filter = ["status"]
     search_fields = ["indicator__name"]
     readonly_fields = [
@@ -77,7 +77,7 @@ class DefinitionChangeAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description="fields")
-    def fields(self, obj: DefinitionChange) -> str:
+    def changed_fields(self, obj: DefinitionChange) -> str:
         return ", ".join(obj.field_labels())
 
     @admin.display(description="what would change")
