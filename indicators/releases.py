@@ -274,3 +274,38 @@ def pending_releases():
         status=ImportBatch.Status.APPLIED,
         release__in=[ImportBatch.Release.STAGED, ImportBatch.Release.SCHEDULED],
     )
+
+
+def visible_releases(user: Any, indicator_ids: list[int], *, officer: bool) -> list[ImportBatch]:
+    """The staged imports with figures for these indicators that `user` may preview: every
+    one for an `officer` (as the caller judges: one who may see the page's drafts, or the
+    imports themselves), otherwise those they were given pre-release access to."""
+    if not getattr(user, "is_authenticated", False) or not indicator_ids:
+        return []
+    waiting = pending_releases().filter(
+        pk__in=Value.objects.staged()
+        .filter(indicator_id__in=indicator_ids)
+        .values("import_batch_id")
+    )
+    if not officer:
+        waiting = waiting.filter(pre_release_access=user)
+    return list(waiting.order_by("imported_at"))
+
+
+def chosen_releases(
+    user: Any, waiting: list[ImportBatch], asked: str, where: str
+) -> list[ImportBatch]:
+    """Of the imports `waiting`, those asked for (``?release=ID`` or ``all``); each look by
+    someone given pre-release access is recorded, saying `where`."""
+    if not asked:
+        return []
+    chosen = [batch for batch in waiting if asked == "all" or str(batch.pk) == asked]
+    for batch in chosen:
+        if batch.pre_release_access.filter(pk=user.pk).exists():
+            record(
+                AuditEvent.Action.PRE_RELEASE,
+                user=user,
+                target=batch,
+                detail=f"Viewed the staged figures on {where} before release.",
+            )
+    return chosen

@@ -7,7 +7,7 @@ templates show, so that no template reaches into a model for more."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -35,6 +35,7 @@ from indicators.models import (
     Area,
     AreaChange,
     AreaType,
+    ImportBatch,
     Indicator,
     PublishedValue,
     Unit,
@@ -169,11 +170,26 @@ class IndicatorPage:
     table_caption: str
     downloads: tuple[Download, ...]  # every row of the table, filtered, in each format
     figure_changes: tuple[FigureChange, ...] = ()  # the releases of its figures, newest first
+    #: Staged imports an officer may preview here ((label, address) each), and those shown.
+    releases_waiting: tuple[tuple[str, str], ...] = ()
+    releasing: tuple[str, ...] = ()
 
 
-def indicator_page(indicator: Indicator, params: Mapping[str, Any]) -> IndicatorPage:
+def indicator_page(
+    indicator: Indicator,
+    params: Mapping[str, Any],
+    *,
+    releasing: Sequence[ImportBatch] = (),
+    waiting: Sequence[ImportBatch] = (),
+) -> IndicatorPage:
     """The page of `indicator`, its table filtered by `params` (the query string). The table's
-    rows are left unread, for the view to sort and page."""
+    rows are left unread, for the view to sort and page. With `releasing`, an officer's
+    preview: the figures as they will be once those staged imports are released."""
+    source = (
+        PublishedValue.with_staged.releasing([b.pk for b in releasing])
+        if releasing
+        else PublishedValue.objects.all()
+    )
     values_filter = IndicatorValuesFilter(params, indicator=indicator)
     caption = f"{indicator.name}: figures by area and period"
     if summary := values_filter.summary():
@@ -181,17 +197,21 @@ def indicator_page(indicator: Indicator, params: Mapping[str, Any]) -> Indicator
     query = values_filter.query_string()
     return IndicatorPage(
         indicator=indicator_facts(indicator),
-        figures=trend_figures(indicator),
+        figures=trend_figures(indicator, source),
         filter=values_filter,
         filter_query=query,
-        values=values_filter.filter(PublishedValue.objects.for_indicator_table(indicator)),
+        values=values_filter.filter(source.for_indicator_table(indicator)),
         table_caption=caption,
         downloads=format_downloads("indicators:indicator_download", indicator.slug, query),
         figure_changes=figure_changes({indicator.pk: indicator.name}),
+        releases_waiting=tuple(
+            (f"Import #{b.pk}: “{b.file_name}”", f"?release={b.pk}") for b in waiting
+        ),
+        releasing=tuple(f"Import #{b.pk}: “{b.file_name}”" for b in releasing),
     )
 
 
-def trend_figures(indicator: Indicator) -> Figures | None:
+def trend_figures(indicator: Indicator, source: Any = None) -> Figures | None:
     """The trend for the area that `hooks.INDICATOR_HOME` names (that of a published page
     showing this indicator), else the country, beside its comparators."""
     home = hooks.first(hooks.INDICATOR_HOME, indicator)
@@ -202,7 +222,7 @@ def trend_figures(indicator: Indicator) -> Figures | None:
         comparators = []
     if area is None:
         return None
-    values = PublishedValue.objects.for_topic_page(
+    values = (source if source is not None else PublishedValue.objects.all()).for_topic_page(
         indicator_ids=[indicator.pk], area=area, comparator_ids=[a.pk for a in comparators]
     )
     figures = FigureBuilder(values, area, comparators).build(indicator)

@@ -8,6 +8,7 @@ from django.core.exceptions import BadRequest
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_tables2 import SingleTableMixin
@@ -16,6 +17,7 @@ from indicators import selectors
 from indicators.exports import check_format, values_download
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
 from indicators.models import Area, Indicator, PublishedValue, Value
+from indicators.releases import chosen_releases, visible_releases
 from indicators.selectors import ANCESTORS, latest_comparison_values
 from indicators.tables import BoundedPaginator, IndicatorValuesTable
 
@@ -39,8 +41,23 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
-        self.page = selectors.indicator_page(self.object, request.GET)
-        return self.render_to_response(self.get_context_data(object=self.object))
+        user = request.user
+        # Officers (who may see every import) preview staged figures; so may those given
+        # pre-release access to an import.
+        officer = (
+            user.is_authenticated and user.is_staff and user.has_perm("indicators.view_importbatch")
+        )
+        waiting = visible_releases(user, [self.object.pk], officer=officer)
+        releasing = chosen_releases(
+            user, waiting, request.GET.get("release", ""), f"the page of “{self.object.name}”"
+        )
+        self.page = selectors.indicator_page(
+            self.object, request.GET, releasing=releasing, waiting=waiting
+        )
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if releasing:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
     def get_table_data(self) -> QuerySet[Value]:
         return self.page.values

@@ -10,10 +10,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 
-from audit.log import record
-from audit.models import AuditEvent
-from indicators.models import ImportBatch, Value
-from indicators.releases import pending_releases
+from indicators.models import ImportBatch
+from indicators.releases import chosen_releases, visible_releases
 from pages import (
     search,  # Also connects the signals that keep the A to Z up to date.
     selectors,
@@ -106,21 +104,12 @@ class TopicDetailView(DetailView):
     def _release_preview(self, waiting: list[ImportBatch]):
         """The staged imports asked for with ?release=ID (or =all) that the user may see, and
         the banner saying so; each look by someone given pre-release access is recorded."""
-        asked = self.request.GET.get("release", "")
-        if not asked or not waiting:
-            return None, None
-        chosen = [b for b in waiting if asked == "all" or str(b.pk) == asked]
+        user = self.request.user
+        chosen = chosen_releases(
+            user, waiting, self.request.GET.get("release", ""), f"“{self.object.title}”"
+        )
         if not chosen:
             return None, None
-        user = self.request.user
-        for batch in chosen:
-            if batch.pre_release_access.filter(pk=user.pk).exists():
-                record(
-                    AuditEvent.Action.PRE_RELEASE,
-                    user=user,
-                    target=batch,
-                    detail=f"Viewed the staged figures on “{self.object.title}” before release.",
-                )
         preview = selectors.ReleasePreview(
             imports=tuple(
                 selectors.Link(
@@ -145,19 +134,9 @@ def releases_for(user, topic: Topic) -> list[ImportBatch]:
     """The staged imports with figures for this page that the user may preview: any, for an
     officer who may see the page's drafts; otherwise those they were given pre-release access
     to."""
-    if not user.is_authenticated:
-        return []
     indicator_ids = [s.indicator_id for s in topic.sections.all() if s.indicator_id]
-    if not indicator_ids:
-        return []
-    waiting = pending_releases().filter(
-        pk__in=Value.objects.staged()
-        .filter(indicator_id__in=indicator_ids)
-        .values("import_batch_id")
-    )
-    if not (user.is_staff and can_view_draft(user, topic)):
-        waiting = waiting.filter(pre_release_access=user)
-    return list(waiting.order_by("imported_at"))
+    officer = user.is_authenticated and user.is_staff and can_view_draft(user, topic)
+    return visible_releases(user, indicator_ids, officer=officer)
 
 
 def download(request, pk: int, name: str) -> FileResponse:

@@ -351,3 +351,20 @@ def test_pre_release_access_is_granted_and_each_look_recorded(page, publisher):
     assert events[1].detail.startswith("Viewed the staged figures")
     listed = logged_in(publisher).get(release_url).content.decode()
     assert "reader" in listed and "Viewed the staged figures" in listed
+
+
+def test_the_indicator_page_previews_staged_figures_for_officers_only(page, client, officer):
+    indicator = Indicator.objects.get(slug="referrals-rate")
+    address = indicator.get_absolute_url() + "?period=2012/13"
+    batch = stage()
+
+    public = client.get(f"{address}&release={batch.pk}").content.decode()
+    officer_view = logged_in(officer).get(address).content.decode()
+    preview = logged_in(officer).get(f"{address}&release={batch.pk}")
+
+    assert "638.6" in public and "500.0" not in public and "Staged figures" not in public
+    assert "Staged figures waiting for release would change this page" in officer_view
+    assert "500.0" not in officer_view
+    html = preview.content.decode()
+    assert "Staged figures: not released." in html and "500.0" in html
+    assert "no-store" in preview["Cache-Control"]
