@@ -70,11 +70,7 @@ def propose(saved: Indicator, edited: Indicator, fields: list[str], user: Any) -
 
 @transaction.atomic
 def approve(change: DefinitionChange, user: Any) -> Indicator:
-    change = DefinitionChange.objects.select_for_update().get(pk=change.pk)
-    if change.status != DefinitionChange.Status.PENDING:
-        raise ReviewRefused(f"This change was already {change.get_status_display().lower()}.")
-    if not may_approve(user):
-        raise ReviewRefused("Only a publisher may approve a change to an indicator's definition.")
+    change = _pending(change, user, "approve")
     indicator = Indicator.objects.select_for_update().get(pk=change.indicator_id)
     moved = [name for name, text in change.previous.items() if _text(indicator, name) != text]
     if moved:
@@ -103,11 +99,7 @@ def approve(change: DefinitionChange, user: Any) -> Indicator:
 
 @transaction.atomic
 def reject(change: DefinitionChange, user: Any) -> None:
-    change = DefinitionChange.objects.select_for_update().get(pk=change.pk)
-    if change.status != DefinitionChange.Status.PENDING:
-        raise ReviewRefused(f"This change was already {change.get_status_display().lower()}.")
-    if not may_approve(user):
-        raise ReviewRefused("Only a publisher may reject a change to an indicator's definition.")
+    change = _pending(change, user, "reject")
     _decide(change, user, DefinitionChange.Status.REJECTED)
     record(
         AuditEvent.Action.REVIEW,
@@ -116,6 +108,16 @@ def reject(change: DefinitionChange, user: Any) -> None:
         detail=f"Rejected {change.proposed_by or 'someone'}'s change to "
         f"{', '.join(change.field_labels())}.",
     )
+
+
+def _pending(change: DefinitionChange, user: Any, verb: str) -> DefinitionChange:
+    """The change, locked, if it is still waiting and `user` may decide it."""
+    change = DefinitionChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != DefinitionChange.Status.PENDING:
+        raise ReviewRefused(f"This change was already {change.get_status_display().lower()}.")
+    if not may_approve(user):
+        raise ReviewRefused(f"Only a publisher may {verb} a change to an indicator's definition.")
+    return change
 
 
 def _decide(change: DefinitionChange, user: Any, status: str) -> None:
