@@ -4,10 +4,27 @@ The Areas admin imports areas through `AreaResource`, whose every refusal is a m
 officer can act on (the columns expected, the parent that is not there, the type that is not
 one of ours), never an exception's name or a traceback."""
 
+import re
+
 from import_export import fields, resources
 from import_export.widgets import CharWidget, ForeignKeyWidget
 
+from indicators.exports import neutralise_formula
 from indicators.models import Area, AreaType, Breakdown, Indicator, Period, Value
+
+#: A cell that is a number as written: left as it is, so that a negative figure stays one.
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
+class SafeExportResource(resources.ModelResource):
+    """Exports whose text cells a spreadsheet cannot run as formulas (a leading “=”, “+”, “-”,
+    “@”, tab or carriage return gets an apostrophe), as the public downloads are."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and not _NUMBER.match(value):
+            return neutralise_formula(value)
+        return value
 
 #: The columns of an areas file: those it must have, then those it may have.
 AREA_COLUMNS_REQUIRED = ["code", "name", "area_type"]
@@ -59,7 +76,7 @@ class ParentWidget(ForeignKeyWidget):
         return parent
 
 
-class AreaResource(resources.ModelResource):
+class AreaResource(SafeExportResource):
     code = fields.Field(attribute="code", column_name="code", widget=AreaCodeWidget())
     area_type = fields.Field(
         attribute="area_type", column_name="area_type", widget=AreaTypeWidget()
@@ -122,7 +139,7 @@ class AreaResource(resources.ModelResource):
         super().before_import(dataset, **kwargs)
 
 
-class IndicatorResource(resources.ModelResource):
+class IndicatorResource(SafeExportResource):
     class Meta:
         model = Indicator
         import_id_fields = ["slug"]
@@ -193,7 +210,7 @@ class BreakdownWidget(ForeignKeyWidget):
         return f"{value.dimension}: {value.label}" if value else ""
 
 
-class ValueResource(resources.ModelResource):
+class ValueResource(SafeExportResource):
     """Values for the Values admin's export (CSV or XLSX). Its columns are those of our import
     template, so an export can be edited in a spreadsheet and imported again through the
     admin's “Import figures” screens, which is how values are imported: with a preview, the
