@@ -26,6 +26,7 @@ class SafeExportResource(resources.ModelResource):
             return neutralise_formula(value)
         return value
 
+
 #: The columns of an areas file: those it must have, then those it may have.
 AREA_COLUMNS_REQUIRED = ["code", "name", "area_type"]
 AREA_COLUMNS_OPTIONAL = ["short_name", "parent_code"]

@@ -267,6 +267,7 @@ class IndicatorAdmin(DefinitionReviewMixin, ExportPageMixin, ImportExportModelAd
                     "decimal_places",
                     "polarity",
                     "allows_negative",
+                    "is_projection",
                 ],
             },
         ),

@@ -26,9 +26,12 @@ or added, once (once for each reading of a single year).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from django.utils import timezone
 
 from indicators.importing.batches import AnyUser, is_saved_user
 from indicators.importing.report import ImportReport, Question, YearReading
@@ -285,6 +288,7 @@ class PeriodFinder:
         #: Period pk → its label, for the preview; and its kind.
         self.labels: dict[int, str] = {}
         self.kinds: dict[int, str] = {}
+        self.ends: dict[int, datetime.date] = {}
         #: Indicator pk → the kinds of period it held before this import.
         self.held: dict[int, frozenset[str]] = {}
         #: (period cell, time identifier, measure, indicator pk) → the final answer of
@@ -317,7 +321,22 @@ class PeriodFinder:
             found = self._year(found, figure, indicator)
         if not isinstance(found, CellError):
             found = self._of_held_kind(found, indicator)
+        if not isinstance(found, CellError) and not indicator.is_projection:
+            found = self._not_in_the_future(found)
         return found
+
+    def _not_in_the_future(self, period_id: int) -> int | CellError:
+        """The period, or CellError when it ends after next year: a figure from the future
+        is a typing error unless the indicator's figures are projections."""
+        end = self.ends[period_id]
+        latest = datetime.date(timezone.localdate().year + 1, 12, 31)
+        if end <= latest:
+            return period_id
+        return CellError(
+            f"The period {self.labels[period_id]} ends on {end.day} {end:%B %Y}, after the end of "
+            f"next year: a figure for the future is refused unless its indicator's figures are "
+            f"projections (tick “figures are projections” on the indicator)."
+        )
 
     def _of_held_kind(self, period_id: int, indicator: Indicator) -> int | CellError:
         """The period, or CellError when the indicator holds figures, none of them for
@@ -366,4 +385,5 @@ class PeriodFinder:
             self.added.append(period.pk)
         self.labels[period.pk] = period.label
         self.kinds[period.pk] = period.kind
+        self.ends[period.pk] = period.end_date
         return period.pk

@@ -58,6 +58,12 @@ class Indicator(models.Model):
         help_text="Tick for net changes and differences, which can be below zero; imports "
         "refuse negative figures of other indicators.",
     )
+    is_projection = models.BooleanField(
+        "figures are projections",
+        default=False,
+        help_text="Tick for projected figures (e.g. population projections): only then are "
+        "figures for periods after the end of next year accepted.",
+    )
     source = models.CharField(max_length=300, blank=True, help_text="Who publishes the figures.")
     source_url = models.URLField(blank=True)
     methodology = models.TextField(blank=True)
@@ -155,6 +161,7 @@ REVIEWED_FIELDS = (
     "decimal_places",
     "polarity",
     "allows_negative",
+    "is_projection",
     "source",
     "source_url",
     "methodology",

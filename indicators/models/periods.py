@@ -15,6 +15,9 @@ import re
 from django.db import models
 from django.db.models import F, Q
 
+#: The years a period may fall in: anything else is a typing error (“0001/02”, “31/12/9999”).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
 
 class PeriodKind(models.TextChoices):
     FINANCIAL_YEAR = "fy", "Financial year"
@@ -163,6 +166,12 @@ class Period(models.Model):
         ):
             period = reader(text)
             if period is not None:
+                if not FIRST_YEAR <= period.start_date.year <= period.end_date.year <= LAST_YEAR:
+                    raise ValueError(
+                        f"“{text}” would be a period from {period.start_date.year} to "
+                        f"{period.end_date.year}: periods are read from {FIRST_YEAR} to "
+                        f"{LAST_YEAR}. Check the year."
+                    )
                 return period
         raise ValueError(
             f"“{text}” is not a period we can read: use 2012/13 for a financial year, 2012 for "

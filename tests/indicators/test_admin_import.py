@@ -410,8 +410,9 @@ def test_undo_is_refused_when_a_later_import_changed_the_figures(site, officer_c
 def test_the_import_page_lists_its_changes_in_a_fixed_number_of_queries(
     site, officer_client, django_assert_num_queries
 ):
+    # every year from 1900 to 2026: a figure for a year after the next is refused
     rows = [HEADER] + [
-        ["re-referrals", "E07000123", "Preston", str(year), "10", ""] for year in range(1900, 2050)
+        ["re-referrals", "E07000123", "Preston", str(year), "10", ""] for year in range(1900, 2027)
     ]
     batch, _ = import_through_the_screens(officer_client, rows)
     url = reverse("admin:indicators_importbatch_change", args=[batch.pk])
@@ -423,13 +424,13 @@ def test_the_import_page_lists_its_changes_in_a_fixed_number_of_queries(
 
     html = response.content.decode()
     assert len(response.context["change_rows"]) == CHANGES_SHOWN
-    assert f"the first {CHANGES_SHOWN} of 150" in html
+    assert f"the first {CHANGES_SHOWN} of 127" in html
     assert f"?batch__id__exact={batch.pk}" in html
     changes = officer_client.get(
         reverse("admin:indicators_importchange_changelist"), {"batch__id__exact": batch.pk}
     )
     assert changes.status_code == 200
-    assert "150 import changes" in changes.content.decode()
+    assert "127 import changes" in changes.content.decode()
 
 
 def test_the_upload_page_in_a_fixed_number_of_queries(
