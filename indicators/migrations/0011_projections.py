@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0010_definition_review'),
+        ("indicators", "0010_definition_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='is_projection',
-            field=models.BooleanField(default=False, help_text='Tick for projected figures (e.g. population projections): only then are figures for periods after the end of next year accepted.', verbose_name='figures are projections'),
+            model_name="indicator",
+            name="is_projection",
+            field=models.BooleanField(
+                default=False,
+                help_text="Tick for projected figures (e.g. population projections): only then are figures for periods after the end of next year accepted.",
+                verbose_name="figures are projections",
+            ),
         ),
     ]
