@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -104,10 +105,12 @@ class Difference:
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def changes(topic: Topic, limit: int = 200) -> list[Change]:
+def changes(topic: Topic, limit: int = 200, *, hidden_drafts: Iterable[int] = ()) -> list[Change]:
     """The latest changes to the page, newest first, with those made in its drafts (a published
-    page is changed through drafts, which are deleted once published)."""
+    page is changed through drafts, which are deleted once published); but none made in the
+    drafts `hidden_drafts` (pending drafts the reader may not see)."""
     drafts = set(Topic.history.filter(draft_of_id=topic.pk).order_by().values_list("id", flat=True))
+    drafts -= set(hidden_drafts)
     ids = [topic.pk, *drafts]
     # (history, kind, the record's label, the column that says which page it is on)
     tables = (

@@ -34,7 +34,14 @@ class ChangesViews:
             "title": f"Changes to “{topic}”",
             "opts": self.model._meta,
             "original": topic,
-            "changes": history.changes(topic),
+            "changes": history.changes(
+                topic,
+                hidden_drafts=[
+                    draft.pk
+                    for draft in Topic.objects.filter(draft_of=topic)
+                    if not can_view_draft(request.user, draft)
+                ],
+            ),
             "can_revert": bool(workflow.can_revert(request.user, topic)),
         }
         return TemplateResponse(request, "admin/pages/topic/changes.html", context)
