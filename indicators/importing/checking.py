@@ -229,6 +229,12 @@ def _cell_problem(text: str, error: CellError) -> str:
     """What is wrong with a cell that is not a number: said plainly for a spreadsheet's
     error value."""
     stripped = text.strip()
+    if stripped.startswith("="):
+        return (
+            f"“{stripped}” is a formula whose result the workbook did not save (it was written "
+            f"by a program that does not calculate, or saved before calculating): open the file "
+            f"in Excel and save it again, or paste the figures as values, then import it again."
+        )
     if _SPREADSHEET_ERROR.match(stripped):
         return (
             f"“{stripped}” is an error from the spreadsheet the file was made in (a formula "

@@ -30,6 +30,7 @@ import datetime
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -343,40 +344,88 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows, each cell as the workbook saved its value. A formula whose
+    result the workbook did not save (a file written by a program that does not calculate)
+    comes back as the formula itself (“=SUM(B2:B9)”), which no figure can be mistaken for,
+    never as an empty cell."""
     from openpyxl import load_workbook
 
+    handles = [path.open("rb")]  # a file object: openpyxl then never judges it by its name
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handles[0], read_only=True, data_only=True)
+        formulas = None
+        if _has_formulas(path):
+            handles.append(path.open("rb"))
+            formulas = load_workbook(handles[1], read_only=True, data_only=False)
     except Exception as error:
+        for handle in handles:
+            handle.close()
         raise FileRejected(f"The Excel workbook cannot be opened: {error}.") from error
     try:
         sheet = workbook.worksheets[0]
         rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        written = (
+            formulas.worksheets[0].iter_rows(values_only=True) if formulas is not None else None
+        )
         while True:
             try:
                 number, values = next(rows)
+                as_written = next(written, ()) if written is not None else ()
             except StopIteration:
                 return
             except Exception as error:  # a damaged sheet fails part-way through
                 raise FileRejected(f"The Excel workbook cannot be read: {error}.") from error
-            yield number, [_cell_text(value) for value in values]
+            cells = [_cell_text(value) for value in values]
+            for index, formula in enumerate(as_written):
+                if (
+                    isinstance(formula, str)
+                    and formula.startswith("=")
+                    and index < len(cells)
+                    and not cells[index]
+                ):
+                    cells[index] = formula
+            yield number, cells
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas.close()
+        for handle in handles:
+            handle.close()
+
+
+#: A formula in a worksheet's XML: <f>…</f>, <f t="shared" …/>, or with a namespace prefix.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (read in chunks, unpacked)."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _xlsx_sheet_name(path: Path) -> str:
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise FileRejected(f"The Excel workbook cannot be opened: {error}.") from error
-    try:
-        if not workbook.worksheets:
-            raise FileRejected("The Excel workbook has no worksheets.")
-        return workbook.worksheets[0].title
-    finally:
-        workbook.close()
+    with path.open("rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            raise FileRejected(f"The Excel workbook cannot be opened: {error}.") from error
+        try:
+            if not workbook.worksheets:
+                raise FileRejected("The Excel workbook has no worksheets.")
+            return workbook.worksheets[0].title
+        finally:
+            workbook.close()
 
 
 def _cell_text(value: object) -> str:
