@@ -84,6 +84,11 @@ _NOT_A_TABLE = [
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: A character beyond ASCII written as UTF-8 (two to four bytes, each continuation byte
+#: 10xxxxxx): in a file that is otherwise Windows-1252, a sign that two encodings are mixed.
+_UTF8_CHARACTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 _SAVE_AS = "Save it from Excel as “CSV UTF-8 (Comma delimited)” or as an .xlsx workbook."
 
 
@@ -175,6 +180,9 @@ def _inspect(path: Path, name: str) -> Table:
     cp1252_error: UnicodeDecodeError | None = None
     cp1252_offset = 0
     has_nul = False
+    lines_before = 0  # newlines in the chunks already read
+    utf8_line = 0  # the line of the first character written as UTF-8 (beyond ASCII)
+    bad_line = 0  # the line of the first byte that is not UTF-8
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
@@ -188,11 +196,15 @@ def _inspect(path: Path, name: str) -> Table:
                         size += len(rest)
                     break
             has_nul = has_nul or b"\x00" in chunk
+            if not utf8_line and (found := _UTF8_CHARACTER.search(chunk)):
+                utf8_line = lines_before + chunk.count(b"\n", 0, found.start()) + 1
             if utf8_error is None:
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError as error:
                     utf8_error = error
+                    bad_line = lines_before + chunk.count(b"\n", 0, max(error.start, 0)) + 1
+            lines_before += chunk.count(b"\n")
             if cp1252_error is None:
                 try:
                     cp1252.decode(chunk)
@@ -241,6 +253,12 @@ def _inspect(path: Path, name: str) -> Table:
         )
     if utf8_error is None:
         encoding = "utf-8-sig"
+    elif utf8_line:
+        raise FileRejected(
+            f"The text of “{name}” mixes two encodings: line {utf8_line:,} is written as UTF-8 "
+            f"and line {bad_line:,} is not, so either reading would garble some of its names "
+            f"(“Café” read as “CafÃ©”). {_SAVE_AS}"
+        )
     elif cp1252_error is None:
         encoding = "cp1252"
     else:

@@ -36,13 +36,13 @@ _NUMBER = re.compile(
     (?:\.\d*)?                    # fraction
     (?:[eE][+-]?\d+)?$            # exponent, as Excel writes very small or large numbers
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # the digits 0 to 9 only: never full-width or Arabic-Indic ones
 )
 
 
 #: A number written plainly (“12”, “-0.5”, “12.50”): most cells, read without the checks
 #: for spaces, separators, percent signs and exponents.
-_PLAIN = re.compile(r"[+-]?\d+(?:\.(\d*))?")
+_PLAIN = re.compile(r"[+-]?\d+(?:\.(\d*))?", re.ASCII)
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -59,6 +59,11 @@ def parse_number(text: str) -> Decimal | None:
     if cleaned.endswith("%"):
         cleaned = cleaned[:-1]
     if not _NUMBER.match(cleaned):
+        if any(c.isdigit() and not c.isascii() for c in cleaned):
+            raise CellError(
+                f"“{text.strip()}” is written with digits other than 0 to 9 (full-width or "
+                f"Arabic-Indic digits, for example): type it again with 0 to 9."
+            )
         raise CellError(
             f"“{text.strip()}” is not a number: expected a figure such as 12, 12.5 or 1,234.5."
         )

@@ -158,6 +158,11 @@ class Period(models.Model):
         (a school term), 2013 M01 (a month), 2013 W01 (an ISO 8601 week).
         Raises ValueError with a message that says what was expected."""
         text = str(code).strip()
+        if any(c.isdigit() and not c.isascii() for c in text):
+            raise ValueError(
+                f"“{text}” is written with digits other than 0 to 9 (full-width or "
+                f"Arabic-Indic digits, for example): type it again with 0 to 9."
+            )
         for reader in (
             cls._read_part_of_year,
             cls._read_year,
