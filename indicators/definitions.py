@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.log import record
 from audit.models import AuditEvent
+from indicators.disclosure import apply_disclosure_control
 from indicators.models import REVIEWED_FIELDS, DefinitionChange, Indicator
 
 APPROVE = "indicators.approve_indicator"
@@ -86,6 +87,8 @@ def approve(change: DefinitionChange, user: Any) -> Indicator:
     except ValidationError as error:
         raise ReviewRefused(f"The change cannot be applied: {'; '.join(error.messages)}") from error
     indicator.save()
+    if "disclosure_threshold" in change.proposed:
+        apply_disclosure_control([indicator.pk])  # the new rule applies to the figures now
     _decide(change, user, DefinitionChange.Status.APPROVED)
     record(
         AuditEvent.Action.REVIEW,

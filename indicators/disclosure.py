@@ -74,20 +74,25 @@ def apply_disclosure_control(indicator_ids: Iterable[int] | None = None) -> int:
                 "count",
                 "value",
                 "withheld",
+                "is_staged",
             )
         )
         for value in values:
             value.indicator = indicator  # one object for all, not a query per figure
-        withheld: dict[int, str] = {}
-        for value in values:
-            count = _count(value)
-            if value.status == "available" and count is not None and 1 <= count <= threshold:
-                withheld[value.pk] = "primary"
-        changed_any = bool(withheld)
-        while changed_any:
-            changed_any = False
-            for group in _groups(values, withheld):
-                changed_any |= _withhold_one_more(group, withheld)
+        released = [v for v in values if not v.is_staged]
+        withheld = _withheld(released, threshold)
+        # Staged figures are withheld as they would be once released (beside the released
+        # figures they do not replace), so that a preview shows what the public will see; the
+        # released figures' own state is computed from released figures alone.
+        staged = [v for v in values if v.is_staged]
+        if staged:
+            keys = {_key(v) for v in staged}
+            as_released = [v for v in released if _key(v) not in keys] + staged
+            withheld.update(
+                (pk, state)
+                for pk, state in _withheld(as_released, threshold).items()
+                if pk in {v.pk for v in staged}
+            )
         updates = []
         for value in values:
             state = withheld.get(value.pk, "")
@@ -101,6 +106,25 @@ def apply_disclosure_control(indicator_ids: Iterable[int] | None = None) -> int:
 
         bump_content_version()
     return changed
+
+
+def _key(value: Value) -> tuple:
+    return (value.period_id, value.area_id, value.breakdown_id)
+
+
+def _withheld(values: list[Value], threshold: int) -> dict[int, str]:
+    """Which of these figures (one per key) the rule withholds, and why."""
+    withheld: dict[int, str] = {}
+    for value in values:
+        count = _count(value)
+        if value.status == "available" and count is not None and 1 <= count <= threshold:
+            withheld[value.pk] = "primary"
+    changed_any = bool(withheld)
+    while changed_any:
+        changed_any = False
+        for group in _groups(values, withheld):
+            changed_any |= _withhold_one_more(group, withheld)
+    return withheld
 
 
 def _groups(values: list[Value], withheld: dict[int, str]) -> list[list[Value]]:

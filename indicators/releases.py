@@ -17,7 +17,9 @@ the public site. `publish_due` releases what was scheduled (run by `publish_sche
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -113,7 +115,7 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
     columns = ", ".join(f"s.{quote(name)}" for name in data)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id, v.id, {columns}, v.value, v.status, v.is_illustrative "
+            f"SELECT s.id, v.id, {columns}, v.value, v.status, v.is_illustrative, v.withheld "
             f"FROM {table} s JOIN {table} v ON {key_match} AND v.is_staged = %s "
             f"WHERE s.import_batch_id = %s AND s.is_staged = %s",
             [False, batch_id, True],
@@ -140,7 +142,9 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
             chunk = pairs[start : start + CHUNK]
             rows = []
             for _staged_id, public_id, *rest in chunk:
-                new, (old_value, old_status, old_illustrative) = rest[:8], rest[8:]
+                new, (old_value, old_status, old_illustrative, old_withheld) = rest[:8], rest[8:]
+                if old_withheld:  # what a withheld figure was is withheld too: “previously c”
+                    old_value, old_status = None, "suppressed"
                 revised = (new[0], new[1]) != (old_value, old_status) and not old_illustrative
                 rows.append(
                     (
@@ -156,19 +160,64 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
                         public_id,
                     )
                 )
+            # What each released figure is now, before it changes: the record undo restores.
+            # Taken now, not when the import was staged: another release or an edit may have
+            # changed it since, and a figure new when staged may have been released since.
+            before = _snapshots([public_id for _, public_id, *_ in chunk])
             cursor.executemany(update, rows)
             cursor.executemany(
-                f"UPDATE {change_table} SET value_id = %s WHERE value_id = %s",
-                [(public_id, staged_id) for staged_id, public_id, *_ in chunk],
+                f"UPDATE {change_table} SET value_id = %s, action = %s, previous = %s "
+                f"WHERE batch_id = %s AND value_id = %s",
+                [
+                    (public_id, UPDATED, json.dumps(before[public_id]), batch_id, staged_id)
+                    for staged_id, public_id, *_ in chunk
+                ],
             )
             ids = [staged_id for staged_id, *_ in chunk]
             marks = ", ".join(["%s"] * len(ids))
             cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", ids)
+        # A staged figure whose released one has gone since is new now: undo deletes it.
         cursor.execute(
-            f"UPDATE {table} SET is_staged = %s WHERE import_batch_id = %s AND is_staged = %s",
-            [False, batch_id, True],
+            f"UPDATE {change_table} SET action = %s, previous = NULL WHERE batch_id = %s "
+            f"AND value_id IN (SELECT id FROM {table} WHERE import_batch_id = %s "
+            f"AND is_staged = %s)",
+            [CREATED, batch_id, batch_id, True],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET is_staged = %s, updated_at = %s WHERE import_batch_id = %s "
+            f"AND is_staged = %s",
+            [False, stamp, batch_id, True],
         )
     return indicator_ids
+
+
+CREATED, UPDATED = str(ImportChange.Action.CREATED), str(ImportChange.Action.UPDATED)
+SNAPSHOT_FIELDS = (
+    "value",
+    "status",
+    "count",
+    "denominator",
+    "lower_ci",
+    "upper_ci",
+    "note",
+    "is_illustrative",
+)
+
+
+def _snapshots(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Released values as `ImportChange.previous` keeps them (as the importer writes it)."""
+    found = {}
+    for row in Value.objects.filter(pk__in=ids).values(
+        "pk", *SNAPSHOT_FIELDS, "import_batch_id", "updated_at"
+    ):
+        state = {
+            name: str(row[name]) if isinstance(row[name], Decimal) else row[name]
+            for name in SNAPSHOT_FIELDS
+        }
+        state["import_batch"] = row["import_batch_id"]
+        state["updated_at"] = row["updated_at"].isoformat() if row["updated_at"] else None
+        found[row["pk"]] = state
+    return found
 
 
 def summarise(batch: ImportBatch) -> dict[str, dict[str, Any]]:
@@ -266,7 +315,13 @@ def publish_due(now: datetime.datetime | None = None) -> list[ImportBatch]:
         release=ImportBatch.Release.SCHEDULED,
         publish_at__lte=now,
     ).order_by("publish_at", "pk")
-    return [publish_release(batch) for batch in due]
+    released = []
+    for batch in due:
+        try:
+            released.append(publish_release(batch))
+        except ReleaseRefused:
+            continue  # released (or discarded) meanwhile, e.g. by another run: the rest go on
+    return released
 
 
 def pending_releases():

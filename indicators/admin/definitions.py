@@ -20,6 +20,7 @@ from indicators.definitions import (
     reject,
     shown,
 )
+from indicators.disclosure import apply_disclosure_control
 from indicators.models import DefinitionChange, Indicator
 
 
@@ -31,6 +32,8 @@ class DefinitionReviewMixin:
         reviewed = [name for name in form.changed_data if name in REVIEWED_FIELDS]
         if not change or not reviewed or may_approve(request.user):
             super().save_model(request, obj, form, change)  # type: ignore[misc]
+            if "disclosure_threshold" in form.changed_data:
+                apply_disclosure_control([obj.pk])  # the new rule applies to the figures now
             return
         saved = Indicator.objects.get(pk=obj.pk)
         proposal = propose(saved, obj, reviewed, request.user)

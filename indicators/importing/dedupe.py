@@ -188,6 +188,10 @@ class Repeats:
             Value.objects.filter(pk=value_id).delete()
             report.figures_new -= 1
             counted = NEW
+        elif self.writer.staged:  # a staged twin beside the released figure: it simply goes
+            Value.objects.filter(pk=value_id, is_staged=True).delete()
+            report.figures_changed -= 1
+            counted = CHANGED
         else:
             value = Value.objects.get(pk=value_id)
             if change.previous and change.previous.get("is_illustrative"):

@@ -479,16 +479,13 @@ class _Import:
             if other is None:
                 kept.append(candidate)
                 continue
-            if other.data == candidate.data:  # the same figure, already waiting for release
-                report.figures_unchanged += 1
-                report.measure(candidate.source_key).add(UNCHANGED)
-                continue
+            same = "the same" if other.data == candidate.data else "a different"
             report.reject(
                 candidate.row,
                 self.table_format.column("value"),
-                f"Import #{other.import_batch_id} has already staged a different figure for "
-                f"this indicator, area and period, waiting for release: release or discard "
-                f"that import first.",
+                f"Import #{other.import_batch_id} has already staged {same} figure for this "
+                f"indicator, area and period, waiting for release: release or discard that "
+                f"import first.",
             )
             report.figures_rejected += 1
             report.measure(candidate.source_key).add(REJECTED)
@@ -549,6 +546,8 @@ class _Import:
             breakdowns=self.breakdowns.added,
         )
         if self.stage:  # nothing public changed: the release does the rest
+            # The staged figures are withheld as they would be once released, for previews.
+            apply_disclosure_control(indicators_changed_by(batch))
             self._record(batch, "staged, waiting for release")
             return
         batch.release_summary = summarise(batch)

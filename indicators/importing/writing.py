@@ -330,11 +330,17 @@ class ValueWriter:
             f"UPDATE {self.value_table} SET {quote('revised_on')} = %s, "
             f"{quote('previous_value')} = %s, {quote('previous_status')} = %s WHERE id = %s"
         )
+        withheld = (
+            f"UPDATE {self.value_table} SET {quote('previous_value')} = NULL, "
+            f"{quote('previous_status')} = %s WHERE id = %s AND {quote('withheld')} <> ''"
+        )
         with connection.cursor() as cursor:
             cursor.executemany(
                 sql,
                 [(today, _db_decimal(value), status, pk) for value, status, pk in revised],
             )
+            # What a withheld figure was is withheld too: “previously c”.
+            cursor.executemany(withheld, [("suppressed", pk) for _, _, pk in revised])
 
     def update(self, rows: Sequence[tuple[int, Data]], stamp: Any) -> None:
         """Set the data of values, each (id, data), and mark them as set by this import."""

@@ -291,6 +291,21 @@ class Value(models.Model):
             and "lower_ci" not in errors
         ):
             errors["lower_ci"] = "The lower confidence limit cannot be above the upper."
+        if not errors and self.indicator_id and self.area_id and self.period_id:
+            # The unique constraints include is_staged, which no form has, so Django's own
+            # check of them is skipped: a released figure is checked for a twin here.
+            twins = Value.objects.filter(
+                indicator_id=self.indicator_id,
+                area_id=self.area_id,
+                period_id=self.period_id,
+                breakdown_id=self.breakdown_id,
+                is_staged=self.is_staged,
+            ).exclude(pk=self.pk)
+            if twins.exists():
+                errors["period"] = (
+                    "There is already a value for this indicator, area and period"
+                    + (" and breakdown." if self.breakdown_id else ".")
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,71 @@
+"""A staged import is released after the released figure it revises (or the figure it adds)
+was changed by someone else: the release overwrites silently, and undoing it afterwards
+puts back a figure from before the other change, or deletes the other import's figure."""
+
+from decimal import Decimal
+
+import pytest
+
+from indicators.importing import undo_import
+from indicators.models import Value
+from indicators.releases import publish_release
+from tests.factories import LANCASHIRE, build_child_protection
+from tests.pages.releases_review.helpers import stage
+
+pytestmark = pytest.mark.django_db
+
+
+def public(period="2012/13"):
+    return (
+        Value.objects.public()
+        .filter(indicator__slug="referrals-rate", area__code=LANCASHIRE, period__code=period)
+        .first()
+    )
+
+
+@pytest.fixture
+def page(db):
+    return build_child_protection(["about", "referrals"])
+
+
+def test_undo_after_release_restores_a_figure_older_than_an_intervening_import(page):
+    assert public().value == Decimal("638.6")
+    staged = stage(b"indicator,area_code,period,value\nreferrals-rate,E10000017,2012/13,500.0\n")
+    # Meanwhile an administrator loads a correction, released at once (import_values --publish).
+    stage(
+        b"indicator,area_code,period,value\nreferrals-rate,E10000017,2012/13,610.0\n",
+        name="direct.csv",
+        stage=False,
+    )
+    assert public().value == Decimal("610.0")
+    publish_release(staged)
+    assert public().value == Decimal("500.0")
+    undo_import(staged)  # a correction: the staged import's figures withdrawn
+    now = public().value
+    assert now == Decimal("610.0"), f"undo put back {now}: the figure before the other import"
+
+
+def test_undo_after_release_restores_over_an_admin_edit(page):
+    staged = stage(b"indicator,area_code,period,value\nreferrals-rate,E10000017,2012/13,500.0\n")
+    v = public()
+    v.value = Decimal("600.0")
+    v.save()  # an officer corrects the published figure in the admin meanwhile
+    publish_release(staged)
+    undo_import(staged)
+    assert public().value == Decimal("600.0"), f"undo put back {public().value}, losing the edit"
+
+
+def test_undo_of_a_release_that_added_a_figure_deletes_another_imports_figure(page):
+    staged = stage(b"indicator,area_code,period,value\nreferrals-rate,E10000017,2013/14,602.5\n")
+    stage(
+        b"indicator,area_code,period,value\nreferrals-rate,E10000017,2013/14,590.0\n",
+        name="direct.csv",
+        stage=False,
+    )
+    assert public("2013/14").value == Decimal("590.0")
+    publish_release(staged)
+    staged.refresh_from_db()
+    undo_import(staged)
+    assert public("2013/14") is not None, (
+        "undoing the staged import deleted the figure the other import had released"
+    )
