@@ -127,8 +127,11 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None, notice: str = "") -
             if before[:2] != (value.value, value.status) and not before[2]:
                 # The public saw the import's figure: putting it back is a revision (and what
                 # a withheld figure was is withheld too).
-                shown = (None, "suppressed") if value.withheld else before[:2]
-                value.revised_on, value.previous_value, value.previous_status = today, *shown
+                shown: tuple[Decimal | None, str] = (
+                    (None, "suppressed") if value.withheld else (before[0], before[1])
+                )
+                value.revised_on = today
+                value.previous_value, value.previous_status = shown
             if value.import_batch_id is not None and value.import_batch_id not in existing_batches:
                 value.import_batch_id = None
             to_save.append(value)
