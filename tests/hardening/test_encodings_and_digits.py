@@ -26,7 +26,7 @@ def site(db):
 def test_a_csv_mixing_utf8_and_windows_1252_is_refused(site):
     data = (
         HEADER.encode()
-        + "rate,E07000123,Preston Café,2012/13,12.5\n".encode("utf-8")
+        + "rate,E07000123,Preston Café,2012/13,12.5\n".encode()
         + "rate,E07000117,Burnley Café,2012/13,13.5\n".encode("cp1252")
     )
 
