@@ -65,6 +65,9 @@ def test_officer_previews_and_applies_an_ons_lookup(officer_visitor: Visitor):
     page.screenshot(path=SCREENSHOTS / "admin-import-areas-upload-1280.png", full_page=True)
 
     page.set_input_files("input[type=file]", files=[str(LOOKUP)])
+    # Every request of the upload page finished first: leaving it while its icons still load
+    # would abort them, which the visitor reports as failed requests.
+    page.wait_for_load_state("networkidle")
     page.click("input[value='Upload and preview']")
     page.wait_for_selector("h2#added-heading")
 
@@ -84,6 +87,7 @@ def test_officer_previews_and_applies_an_ons_lookup(officer_visitor: Visitor):
     assert not violations, describe_violations(violations)
     visitor.problems.clear()  # axe-core's own injected styles break the page's CSP
 
+    page.wait_for_load_state("networkidle")
     page.click("input[value='Apply these changes']")
     page.wait_for_selector(".messagelist")
 
@@ -108,6 +112,9 @@ def test_a_bad_lookup_shows_its_problems_and_no_button_to_apply(officer_visitor:
     page.set_input_files(
         "input[type=file]", files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad}]
     )
+    # Every request of the upload page finished first: leaving it while its icons still load
+    # would abort them, which the visitor reports as failed requests.
+    page.wait_for_load_state("networkidle")
     page.click("input[value='Upload and preview']")
     page.wait_for_selector("h2#problems-heading")
 

@@ -127,15 +127,18 @@ def test_an_officer_stages_a_revision_and_a_publisher_releases_it_on_schedule(
     # 1. The officer imports the file through the admin's screens: upload, preview, import.
     log_in(visitor, "analyst")
     page.goto(f"{visitor.base_url}/admin/indicators/value/")
+    page.wait_for_load_state("networkidle")  # no request of this page cut off
     page.click("text=Import figures")
     page.set_input_files(
         "input[type=file]",
         files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": revision_file()}],
     )
+    page.wait_for_load_state("networkidle")  # no request of this page cut off
     page.click("input[value='Upload and preview']")
     page.wait_for_selector("h2#changes-heading")
     assert page.locator(".import-change-changed").count() == 1
     assert page.locator(".import-change-new").count() == 0
+    page.wait_for_load_state("networkidle")  # no request of this page cut off
     page.click("input[value='Import these figures']")
     page.wait_for_url("**/admin/indicators/importbatch/*/change/")
     message = page.inner_text(".messagelist")
@@ -184,6 +187,7 @@ def test_an_officer_stages_a_revision_and_a_publisher_releases_it_on_schedule(
     # 3. A publisher opens the release report from the import's record.
     log_in(visitor, "approver")
     page.goto(f"{visitor.base_url}/admin/indicators/importbatch/{batch.pk}/change/")
+    page.wait_for_load_state("networkidle")  # no request of this page cut off
     page.get_by_role("link", name="Release report and release").click()
     page.wait_for_url(f"**/admin/pages/topic/releases/{batch.pk}/")
     report = page.locator("#content-main")
@@ -219,6 +223,7 @@ def test_an_officer_stages_a_revision_and_a_publisher_releases_it_on_schedule(
     # A flag left unticked stops the release.
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     page.fill("input[name=day]", tomorrow.isoformat())
+    page.wait_for_load_state("networkidle")  # no request of this page cut off
     page.get_by_role("button", name="Schedule").click()
     page.locator(".release-confirm .errornote").wait_for()
     assert f"Confirm each change of meaning before the figures go out ({len(flags)} not" in (
@@ -239,6 +244,7 @@ def test_an_officer_stages_a_revision_and_a_publisher_releases_it_on_schedule(
     page.fill("input[name=day]", tomorrow.isoformat())
     assert page.input_value("input[name=time]") == "09:30"
     page.fill("textarea[name=note]", "Lancashire's 2012/13 referrals corrected by the DfE.")
+    page.wait_for_load_state("networkidle")  # no request of this page cut off
     page.get_by_role("button", name="Schedule").click()
     page.locator(".messagelist", has_text="will be released on").wait_for()
     assert (
