@@ -239,6 +239,9 @@ if not DEBUG and not TESTING:
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The topic form posts about 16 fields a section (and Django's default limit is 1,000, about
+# 60 sections): 20,000 lets a page have 1,000 sections, while still refusing a flood.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # django-import-export: imports run in one transaction; only officers with the import
