@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -381,10 +382,15 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise FileRejected(f"The Excel workbook cannot be opened: {error}.") from error
     try:
         sheet = workbook.worksheets[0]
+        # Read the cells that exist, never the sheet's declared size: a 5 KB workbook can
+        # declare A1:XFD1048576, 17 billion cells, which openpyxl would otherwise walk.
+        sheet.reset_dimensions()
         rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-        written = (
-            formulas.worksheets[0].iter_rows(values_only=True) if formulas is not None else None
-        )
+        written = None
+        if formulas is not None:
+            formulas.worksheets[0].reset_dimensions()
+            written = formulas.worksheets[0].iter_rows(values_only=True)
+        started = time.monotonic()
         while True:
             try:
                 number, values = next(rows)
@@ -393,6 +399,19 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                 return
             except Exception as error:  # a damaged sheet fails part-way through
                 raise FileRejected(f"The Excel workbook cannot be read: {error}.") from error
+            if len(values) > XLSX_MAX_COLUMNS:
+                raise FileRejected(
+                    f"Row {number:,} of the workbook has a cell in column {len(values):,}: "
+                    f"an import file has at most {XLSX_MAX_COLUMNS:,} columns. Delete the "
+                    f"cells to the right of the table (or save the sheet as CSV) and import it "
+                    f"again."
+                )
+            if number % 10_000 == 0 and time.monotonic() - started > XLSX_MAX_SECONDS:
+                raise FileRejected(
+                    f"The workbook took more than {XLSX_MAX_SECONDS} seconds to read as far as "
+                    f"row {number:,}: save it as CSV (which is read much faster) and import "
+                    f"that."
+                )
             cells = [_cell_text(value) for value in values]
             for index, formula in enumerate(as_written):
                 if (
@@ -410,6 +429,10 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         for handle in handles:
             handle.close()
 
+
+#: The widest table read from a workbook, and how long reading one may take.
+XLSX_MAX_COLUMNS = 1_000
+XLSX_MAX_SECONDS = 300
 
 #: A formula in a worksheet's XML: <f>…</f>, <f t="shared" …/>, or with a namespace prefix.
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
