@@ -12,6 +12,10 @@ The hooks, with what their functions take and return:
     Which indicators the user may import figures for, and whether they may undo anyone's
     import. Default: every indicator, and only their own imports.
 
+``PUBLISHED_INDICATORS``: ``() -> QuerySet`` of indicator ids
+    The indicators a published page shows, whose pages and figures are public. Default:
+    None (every indicator is public).
+
 ``INDICATOR_HOME``: ``(indicator) -> tuple[Area, list[Area]] | None``
     The area (and its comparators) whose trend the indicator's own page charts, e.g. the area
     of a published topic page that shows it. Default: None (the page charts the country).
@@ -28,8 +32,9 @@ from typing import Any, TypeVar
 
 IMPORT_SCOPE = "import_scope"
 INDICATOR_HOME = "indicator_home"
+PUBLISHED_INDICATORS = "published_indicators"
 
-NAMES = frozenset({IMPORT_SCOPE, INDICATOR_HOME})
+NAMES = frozenset({IMPORT_SCOPE, INDICATOR_HOME, PUBLISHED_INDICATORS})
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -97,6 +97,11 @@ class ValuesDownloadForm(forms.Form):
         choices=[(NO_BREAKDOWN, "Whole population"), *BreakdownType.choices], required=False
     )
 
+    def __init__(self, *args, indicators: QuerySet[Indicator] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if indicators is not None:  # the public ones, for the public
+            self.fields["indicator"].queryset = indicators
+
     def values(self) -> QuerySet[Value]:
         """The values asked for, in time order then area; call after `is_valid()`."""
         data = self.cleaned_data

@@ -423,7 +423,7 @@ def latest_comparison_values(area: Area, comparators: list[Area]) -> QuerySet[Va
     latest: dict[int, tuple] = {}
     for indicator_id, period_id, end, start in (
         Value.objects.public()
-        .filter(area=area, breakdown__isnull=True)
+        .filter(area=area, breakdown__isnull=True, indicator__in=Indicator.objects.public())
         .values_list("indicator_id", "period_id", "period__end_date", "period__start_date")
     ):
         if indicator_id not in latest or (end, start) > latest[indicator_id][1:]:

@@ -26,9 +26,19 @@ class DataIndexView(TemplateView):
     template_name = "indicators/data_index.html"
 
 
+def visible_indicators(request: HttpRequest) -> QuerySet[Indicator]:
+    """The indicators this visitor may see: the public ones; every one for an officer."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return Indicator.objects.all()
+    return Indicator.objects.public()
+
+
 class IndicatorListView(ListView):
     model = Indicator
     context_object_name = "indicators"
+
+    def get_queryset(self) -> QuerySet[Indicator]:
+        return visible_indicators(self.request)
 
 
 class IndicatorDetailView(SingleTableMixin, DetailView):
@@ -38,6 +48,9 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
     context_object_name = "indicator"
     table_class = IndicatorValuesTable
     table_pagination = {"per_page": 25, "paginator_class": BoundedPaginator}
+
+    def get_queryset(self) -> QuerySet[Indicator]:
+        return visible_indicators(self.request)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
@@ -78,7 +91,7 @@ class IndicatorDownloadView(View):
 
     def get(self, request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         check_format(fmt)
-        indicator = get_object_or_404(Indicator, slug=slug)
+        indicator = get_object_or_404(visible_indicators(request), slug=slug)
         values = IndicatorValuesFilter(request.GET, indicator=indicator).filter(
             PublishedValue.objects.for_indicator_table(indicator)
         )
@@ -130,7 +143,7 @@ class ValuesDownloadView(View):
 
     def get(self, request: HttpRequest, fmt: str) -> HttpResponse:
         check_format(fmt)
-        form = ValuesDownloadForm(request.GET)
+        form = ValuesDownloadForm(request.GET, indicators=visible_indicators(request))
         if not form.is_valid():
             if "indicator" not in request.GET:
                 raise BadRequest("Say which indicator to download: ?indicator=<slug>.")

@@ -33,3 +33,13 @@ def indicator_home(indicator: Indicator) -> tuple[Area, list[Area]] | None:
     if section is None:
         return None
     return section.topic.area, section.topic.comparison_areas()
+
+
+@hooks.register(hooks.PUBLISHED_INDICATORS)
+def published_indicators() -> Any:
+    """The indicators a published page shows (as a subquery of their ids)."""
+    return (
+        Section.objects.filter(topic__in=Topic.objects.published(), indicator__isnull=False)
+        .order_by()
+        .values("indicator_id")
+    )

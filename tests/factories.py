@@ -31,6 +31,9 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     multiplier = 100
     decimal_places = 1
     polarity = "low"
+    # Public on its own, as most tests' indicators are shown without a published page; the
+    # tests of that rule make indicators that are not (tests/hardening/test_unreleased_*).
+    is_public = True
 
 
 class PeriodFactory(factory.django.DjangoModelFactory):

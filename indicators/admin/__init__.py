@@ -272,6 +272,7 @@ class IndicatorAdmin(DefinitionReviewMixin, ExportPageMixin, ImportExportModelAd
             },
         ),
         ("Source", {"fields": ["source", "source_url", "methodology", "fingertips_id"]}),
+        ("Publication", {"fields": ["is_public"]}),
         ("Disclosure control", {"fields": ["disclosure_threshold"]}),
     ]
 

@@ -32,6 +32,17 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def get_by_natural_key(self, slug: str) -> Indicator:
         return self.get(slug=slug)
 
+    def public(self) -> IndicatorQuerySet:
+        """Indicators the public may see: those a published page shows, and those an
+        administrator has made public on their own (`is_public`). An indicator only on a
+        draft page is not public: its page, its figures and their downloads are not found."""
+        from core import hooks
+
+        shown = hooks.first(hooks.PUBLISHED_INDICATORS)
+        if shown is None:
+            return self
+        return self.filter(Q(is_public=True) | Q(pk__in=shown))
+
 
 class Indicator(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -57,6 +68,12 @@ class Indicator(models.Model):
         default=False,
         help_text="Tick for net changes and differences, which can be below zero; imports "
         "refuse negative figures of other indicators.",
+    )
+    is_public = models.BooleanField(
+        "public on its own",
+        default=False,
+        help_text="Show the indicator's page and figures even though no published page uses "
+        "it. Otherwise they are public only once a published page shows the indicator.",
     )
     is_projection = models.BooleanField(
         "figures are projections",
@@ -162,6 +179,7 @@ REVIEWED_FIELDS = (
     "polarity",
     "allows_negative",
     "is_projection",
+    "is_public",
     "source",
     "source_url",
     "methodology",
