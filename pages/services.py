@@ -19,7 +19,8 @@ OFFICERS_GROUP = OFFICER  # the name used before the roles
 # topics and indicators is a matter of ownership (pages.permissions), not of these.
 OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "indicators": {
-        "area": ("view", "add", "change"),
+        # Areas are shared by every team: publishers and administrators change them.
+        "area": ("view",),
         "comparatorgroup": ("view", "add", "change", "delete"),
         "indicator": ("view", "add", "change"),
         "period": ("view", "add", "change"),
@@ -32,16 +33,22 @@ OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "topic": ("view", "add", "change"),
         "section": ("view", "add", "change", "delete"),
         "topiclink": ("view", "add", "change", "delete"),
-        "pageauthor": ("view", "add", "change"),
+        # A page author may be named on other teams' pages: publishers change them.
+        "pageauthor": ("view",),
         "team": ("view",),
     },
 }
 
 # A publisher also reviews, publishes, schedules and archives any topic, and may edit any.
 PUBLISHER_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
-    "pages": {"topic": ("publish", "edit_any")},
-    # …and approves officers' changes to what the public read about an indicator.
-    "indicators": {"indicator": ("approve",), "definitionchange": ("view", "change")},
+    # …and approves officers' changes to what the public read about an indicator, and looks
+    # after what every team shares: areas and page authors.
+    "indicators": {
+        "indicator": ("approve",),
+        "definitionchange": ("view", "change"),
+        "area": ("add", "change"),
+    },
+    "pages": {"topic": ("publish", "edit_any"), "pageauthor": ("add", "change")},
 }
 
 

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from core import hooks
 from indicators.definitions import (
     REVIEWED_FIELDS,
     ReviewRefused,
@@ -45,6 +46,17 @@ class DefinitionReviewMixin:
             f"Your change to {', '.join(proposal.field_labels())} is waiting for a publisher's "
             f"approval; until then the public see the indicator as it was.",
         )
+
+    def has_change_permission(self, request: HttpRequest, obj: Indicator | None = None) -> bool:
+        """An officer changes only the indicators on the pages they look after (the same
+        rule as for importing their figures); a publisher, any."""
+        if not super().has_change_permission(request, obj):  # type: ignore[misc]
+            return False
+        if obj is None or may_approve(request.user):
+            return True
+        scope = hooks.first(hooks.IMPORT_SCOPE, request.user)
+        ids = scope.indicator_ids if scope is not None else None
+        return ids is None or obj.pk in ids
 
     def pending_definition_changes(self, indicator: Indicator | None) -> list[DefinitionChange]:
         if indicator is None:

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0011_projections'),
+        ("indicators", "0011_projections"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='is_public',
-            field=models.BooleanField(default=False, help_text="Show the indicator's page and figures even though no published page uses it. Otherwise they are public only once a published page shows the indicator.", verbose_name='public on its own'),
+            model_name="indicator",
+            name="is_public",
+            field=models.BooleanField(
+                default=False,
+                help_text="Show the indicator's page and figures even though no published page uses it. Otherwise they are public only once a published page shows the indicator.",
+                verbose_name="public on its own",
+            ),
         ),
     ]

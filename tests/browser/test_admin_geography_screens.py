@@ -36,9 +36,10 @@ def upload_root(settings, tmp_path):
 
 @pytest.fixture
 def officer_visitor(browser: Browser, live_server) -> Iterator[Visitor]:
-    """An officer, logged in to the admin of a small Lancashire."""
+    """A publisher (areas are shared by every team: publishers import them), logged in to the
+    admin of a small Lancashire."""
     lancashire_areas()
-    create_officer(username="analyst", password=PASSWORD)
+    create_officer(username="analyst", password=PASSWORD, role="Publisher")
     context = browser.new_context(viewport={"width": DESKTOP, "height": 800})
     try:
         visitor = Visitor(page=context.new_page(), base_url=live_server.url)

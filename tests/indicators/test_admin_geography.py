@@ -54,7 +54,8 @@ def areas(db) -> dict[str, Area]:
 
 @pytest.fixture
 def officer(areas):
-    user, _ = create_officer(username="analyst", password="a-long-test-password")
+    # Areas are shared by every team: publishers (and administrators) import them.
+    user, _ = create_officer(username="analyst", password="a-long-test-password", role="Publisher")
     return user
 
 
@@ -473,3 +474,10 @@ def test_the_comparator_group_form_explains_importing_a_group(officer_client):
     assert 'name="members_called"' in html
     assert f'<a href="{UPLOAD_URL}">Import areas</a>' in html
     assert "<code>group</code> and <code>member_code</code>" in html
+
+
+def test_an_officer_may_not_import_areas(areas, client):
+    user, _ = create_officer(username="officer", password="a-long-test-password")
+    client.force_login(user)
+
+    assert client.get(reverse("admin:indicators_area_import_areas")).status_code == 403
