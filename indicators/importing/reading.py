@@ -446,8 +446,9 @@ def _has_formulas(path: Path) -> bool:
                 continue
             with archive.open(name) as part:
                 tail = b""
-                while chunk := part.read(1 << 20):
-                    if _FORMULA_TAG.search(tail + chunk):
+                # Small chunks, so that the check's memory does not grow with the sheet.
+                while chunk := part.read(CHUNK_SIZE // 4):
+                    if _FORMULA_TAG.search(chunk) or _FORMULA_TAG.search(tail + chunk[:16]):
                         return True
                     tail = chunk[-16:]
     return False
