@@ -11,9 +11,12 @@ does not import it, so that every app may use it.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Protocol
+
+from django.utils import timezone
 
 # The units that change how a figure is written (the values of `indicators.models.Unit`).
 COUNT: Final = "count"
@@ -202,6 +205,17 @@ def figure_text(
     if illustrative:
         text += illustrative_note(in_brackets=in_brackets)
     return text
+
+
+def long_date(day: datetime.date) -> str:
+    """A day as a sentence writes it: “1 April 2023”."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def day_and_time(moment: datetime.datetime) -> str:
+    """A moment in the site's time zone: “3 December 2026 at 09:30”."""
+    local = timezone.localtime(moment)
+    return f"{long_date(local)} at {local:%H:%M}"
 
 
 def joined(items: Sequence[str]) -> str:

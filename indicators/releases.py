@@ -30,6 +30,7 @@ from audit.log import record
 from audit.models import AuditEvent
 from core.caching import bump_content_version
 from indicators.disclosure import apply_disclosure_control
+from indicators.importing.writing import DATA_FIELDS
 from indicators.models import ImportBatch, ImportChange, Period, Value
 
 #: Staged values moved at a time.
@@ -105,8 +106,7 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
     """Move a batch's staged values into the released ones; the indicators touched."""
     quote = connection.ops.quote_name
     table = quote(Value._meta.db_table)
-    data = ["value", "status", "count", "denominator", "lower_ci", "upper_ci", "note"]
-    data += ["is_illustrative"]
+    data = DATA_FIELDS
     key_match = (
         "v.indicator_id = s.indicator_id AND v.area_id = s.area_id AND v.period_id = s.period_id "
         "AND (v.breakdown_id = s.breakdown_id OR (v.breakdown_id IS NULL AND s.breakdown_id IS "
@@ -192,27 +192,17 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
 
 
 CREATED, UPDATED = str(ImportChange.Action.CREATED), str(ImportChange.Action.UPDATED)
-SNAPSHOT_FIELDS = (
-    "value",
-    "status",
-    "count",
-    "denominator",
-    "lower_ci",
-    "upper_ci",
-    "note",
-    "is_illustrative",
-)
 
 
 def _snapshots(ids: list[int]) -> dict[int, dict[str, Any]]:
     """Released values as `ImportChange.previous` keeps them (as the importer writes it)."""
     found = {}
     for row in Value.objects.filter(pk__in=ids).values(
-        "pk", *SNAPSHOT_FIELDS, "import_batch_id", "updated_at"
+        "pk", *DATA_FIELDS, "import_batch_id", "updated_at"
     ):
         state = {
             name: str(row[name]) if isinstance(row[name], Decimal) else row[name]
-            for name in SNAPSHOT_FIELDS
+            for name in DATA_FIELDS
         }
         state["import_batch"] = row["import_batch_id"]
         state["updated_at"] = row["updated_at"].isoformat() if row["updated_at"] else None

@@ -32,9 +32,9 @@ def revised_mark(value: Value) -> SafeString | str:
     return format_html(
         ' <abbr class="revised" title="Revised on {}; previously {}">r</abbr>'
         '<span class="visually-hidden"> (revised on {}; previously {})</span>',
-        f"{day.day} {day:%B %Y}",
+        formatting.long_date(day),
         before,
-        f"{day.day} {day:%B %Y}",
+        formatting.long_date(day),
         before,
     )
 

@@ -6,10 +6,10 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 
+from core.formatting import day_and_time
 from indicators.models import ImportBatch
 from indicators.releases import chosen_releases, visible_releases
 from pages import (
@@ -114,12 +114,7 @@ class TopicDetailView(DetailView):
             imports=tuple(
                 selectors.Link(
                     f"Import #{b.pk}: “{b.file_name}” ({b.get_release_display().lower()}"
-                    + (
-                        f", {timezone.localtime(b.publish_at).day} "
-                        f"{timezone.localtime(b.publish_at):%B %Y at %H:%M}"
-                        if b.publish_at
-                        else ""
-                    )
+                    + (f", {day_and_time(b.publish_at)}" if b.publish_at else "")
                     + ")",
                     reverse("admin:pages_topic_release", args=[b.pk]) if user.is_staff else "",
                 )

@@ -33,6 +33,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from core.formatting import long_date
 from indicators.admin import uploads
 from indicators.admin.forms import ACCEPT, import_max_bytes
 from indicators.admin.import_permissions import require
@@ -249,7 +250,7 @@ def sections(result: GeographyPlan) -> list[Section]:
                     f"{c.old_name or result.name_of(c.old_code)} ({c.old_code})",
                     f"{c.new_name or result.name_of(c.new_code)} ({c.new_code})",
                     ChangeKind(c.kind).label,
-                    f"{c.date.day} {c.date:%B %Y}" if c.date else str(c.year),
+                    long_date(c.date) if c.date else str(c.year),
                     "Yes" if c.confirmed else "No: shown as reported, not applied",
                 )
                 for c in result.changes

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from django.utils import timezone
 
+from core.formatting import long_date
 from indicators.importing.batches import AnyUser, is_saved_user
 from indicators.importing.report import ImportReport, Question, YearReading
 from indicators.importing.validation import CellError
@@ -333,7 +334,7 @@ class PeriodFinder:
         if end <= latest:
             return period_id
         return CellError(
-            f"The period {self.labels[period_id]} ends on {end.day} {end:%B %Y}, after the end of "
+            f"The period {self.labels[period_id]} ends on {long_date(end)}, after the end of "
             f"next year: a figure for the future is refused unless its indicator's figures are "
             f"projections (tick “figures are projections” on the indicator)."
         )

@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.log import record
 from audit.models import AuditEvent
+from core.formatting import long_date
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.batches import AnyUser, is_saved_user
 from indicators.importing.writing import BATCH_SIZE, DATA_FIELDS
@@ -165,7 +166,7 @@ def _correction(batch: ImportBatch, result: UndoResult, notice: str) -> ImportBa
     """Undoing a released import is a release of its own, a correction, listed in public with
     its notice: never a silent rewrite."""
     when = timezone.localtime(batch.published_at) if batch.published_at else None
-    released = f" released on {when.day} {when:%B %Y}" if when else ""
+    released = f" released on {long_date(when)}" if when else ""
     summary = {
         str(indicator_id): {"added": 0, "revised": 0, "periods": [], "corrected": True}
         for indicator_id in indicators_changed_by(batch)

@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from core.formatting import long_date
+
 GSS_CODE = RegexValidator(
     r"^[EWSNKJ]\d{8}$",
     "Enter an ONS GSS code: a letter (E, W, S, N, K or J) and eight digits, e.g. E07000123.",
@@ -341,4 +343,4 @@ class AreaChange(models.Model):
         """“1 April 2023”, or “2025” where only the year is known."""
         if self.date is None:
             return str(self.year)
-        return f"{self.date.day} {self.date:%B %Y}"
+        return long_date(self.date)

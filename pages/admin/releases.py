@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from audit.log import record
 from audit.models import AuditEvent
+from core.formatting import day_and_time
 from indicators.models import ImportBatch
 from indicators.releases import (
     RELEASE_TIME,
@@ -214,7 +215,7 @@ def _act(request: HttpRequest, batch: ImportBatch, action: str, form: ReleaseFor
         schedule_release(batch, when, user=user, note=data["note"])
         messages.success(
             request,
-            f"The figures of import #{batch.pk} will be released on {_day_and_time(when)}.",
+            f"The figures of import #{batch.pk} will be released on {day_and_time(when)}.",
         )
         return here
     messages.error(request, "Choose what to do with the figures.")
@@ -229,9 +230,3 @@ def _pre_release_views(batch: ImportBatch) -> list[AuditEvent]:
             target_url=reverse("admin:indicators_importbatch_change", args=[batch.pk]),
         ).order_by("-at")[:50]
     )
-
-
-def _day_and_time(when: datetime.datetime) -> str:
-    """“3 December 2026 at 09:30”."""
-    local = timezone.localtime(when)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
