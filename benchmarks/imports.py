@@ -328,9 +328,9 @@ def run_import(path: Path, *, trace: bool = False) -> dict[str, float]:
     """Run the command; its time, the time of the small-number rule within it, memory."""
     from django.core.management import call_command
 
-    from indicators.importing import services
+    from indicators.importing import pipeline
 
-    rule = services.apply_disclosure_control
+    rule = pipeline.apply_disclosure_control
     rule_seconds = 0.0
 
     def timed_rule(*args, **kwargs):
@@ -346,13 +346,13 @@ def run_import(path: Path, *, trace: bool = False) -> dict[str, float]:
     out, err = StringIO(), StringIO()
     if trace:
         tracemalloc.start()
-    services.apply_disclosure_control = timed_rule
+    pipeline.apply_disclosure_control = timed_rule
     try:
         start = time.perf_counter()
         call_command("import_values", str(path), stdout=out, stderr=err)
         seconds = time.perf_counter() - start
     finally:
-        services.apply_disclosure_control = rule
+        pipeline.apply_disclosure_control = rule
     result = {
         "seconds": seconds,
         "rule_seconds": rule_seconds,

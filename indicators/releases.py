@@ -30,7 +30,7 @@ from audit.log import record
 from audit.models import AuditEvent
 from core.caching import bump_content_version
 from indicators.disclosure import apply_disclosure_control
-from indicators.importing.writing import DATA_FIELDS
+from indicators.importing.writing import DATA_FIELDS, delete_written
 from indicators.models import ImportBatch, ImportChange, Period, Value
 
 #: Staged values moved at a time.
@@ -249,29 +249,30 @@ def summarise(batch: ImportBatch) -> dict[str, dict[str, Any]]:
     }
 
 
-@transaction.atomic
 def discard_release(batch: ImportBatch, *, user: Any = None) -> ImportBatch:
-    """Throw away a staged import: its staged values go; the public never saw them."""
-    batch = _pending(batch.pk)
-    Value.objects.filter(import_batch=batch, is_staged=True).delete()
-    batch.changes.all().delete()
-    batch.release = ImportBatch.Release.DISCARDED
-    batch.status = ImportBatch.Status.UNDONE
-    batch.undone_at = timezone.now()
-    batch.undone_by = user if getattr(user, "pk", None) else None
-    batch.publish_at = None
-    batch.save()
+    """Throw away a staged import: its staged values go; the public never saw them. The
+    import is marked discarded at once (so that nothing offers its figures again), then its
+    figures are deleted a chunk at a time, so that a large one holds nobody up."""
+    with transaction.atomic():
+        batch = _pending(batch.pk)
+        batch.release = ImportBatch.Release.DISCARDED
+        batch.status = ImportBatch.Status.UNDONE
+        batch.undone_at = timezone.now()
+        batch.undone_by = user if getattr(user, "pk", None) else None
+        batch.publish_at = None
+        batch.save()
+        record(
+            AuditEvent.Action.IMPORT_UNDONE,
+            user=user,
+            target=batch,
+            detail=f"Discarded the staged figures of import #{batch.pk} before release.",
+        )
+    delete_written(batch.pk)
     from indicators.importing.undo import remove_unused
 
     remove_unused(batch.areas_added.all(), batch)
     remove_unused(batch.periods_added.all(), batch)
     remove_unused(batch.breakdowns_added.all(), batch)
-    record(
-        AuditEvent.Action.IMPORT_UNDONE,
-        user=user,
-        target=batch,
-        detail=f"Discarded the staged figures of import #{batch.pk} before release.",
-    )
     return batch
 
 

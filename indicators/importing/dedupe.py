@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from indicators.importing.report import CHANGED, NEW, REJECTED, REPEATED, UNCHANGED, ImportReport
-from indicators.importing.undo import restore, save_restored
 from indicators.importing.writing import Data, Key, ValueWriter
 from indicators.models import ImportChange, Indicator, Value
 
@@ -183,23 +184,18 @@ class Repeats:
             report.figures_unchanged -= 1
             return UNCHANGED
         value_id = change.value_id
-        assert value_id is not None  # written by this import, in its transaction
+        assert value_id is not None  # written by this import, as a staged value
         if change.action == ImportChange.Action.CREATED:
-            Value.objects.filter(pk=value_id).delete()
             report.figures_new -= 1
             counted = NEW
-        elif self.writer.staged:  # a staged twin beside the released figure: it simply goes
-            Value.objects.filter(pk=value_id, is_staged=True).delete()
-            report.figures_changed -= 1
-            counted = CHANGED
-        else:
-            value = Value.objects.get(pk=value_id)
+        else:  # a staged twin beside the released figure
             if change.previous and change.previous.get("is_illustrative"):
-                if not value.is_illustrative:  # counted as made real: no longer
+                staged = Value.objects.filter(pk=value_id).values_list("is_illustrative")
+                if staged.first() == (False,):  # counted as made real: no longer
                     report.figures_made_real -= 1
-            restore(value, change)
-            save_restored([value])  # not save(): that would stamp updated_at with now
             report.figures_changed -= 1
             counted = CHANGED
-        change.delete()
+        with transaction.atomic():  # the staged figure simply goes, with its record
+            Value.objects.filter(pk=value_id, is_staged=True).delete()
+            change.delete()
         return counted

@@ -3,8 +3,9 @@
 An import of a national file writes hundreds of thousands of figures. Through the ORM each one
 would be a model instance, and ``bulk_create`` compiles the SQL of every field of every object,
 which costs far more than the database's own work. Here figures go to and from the database as
-tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (psycopg 3), a batch at a time, inside
-the import's transaction.
+tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (psycopg 3), a batch at a time, each
+batch in a short transaction of its own (so that nobody else waits long to write), as staged
+values that nobody sees until the import is kept and released.
 
 What the ORM would have done is done here on purpose:
 
@@ -15,7 +16,7 @@ What the ORM would have done is done here on purpose:
 - columns this module does not set (added to `Value` or `ImportChange` later) get their
   field's default, as a new model instance would;
 - new values get their ids up front (PostgreSQL: from the table's sequence; SQLite: after the
-  largest id ever used, with the write lock the import's transaction already holds), so that
+  largest id ever used, read in the batch's own transaction, which holds the write lock), so that
   each `ImportChange` can point at its value without reading the values back.
 
 The figures an import has met are kept in a temporary table too (`remember`, `recall`), so that
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
@@ -58,8 +59,6 @@ Data = tuple[Any, ...]
 _KEY_FIELDS = ("indicator_id", "area_id", "period_id", "breakdown_id")
 _KEY_NAMES = ("i", "a", "p", "b")
 _MET_TABLE = "import_values_met"  # temporary tables: see ValueWriter.temporary
-_CHANGED_TABLE = "import_values_changed"
-_ILLUSTRATIVE = DATA_FIELDS.index("is_illustrative")
 _CREATED = str(ImportChange.Action.CREATED)
 _UPDATED = str(ImportChange.Action.UPDATED)
 _CHANGE_FIELDS = (
@@ -84,12 +83,12 @@ class Stored(NamedTuple):
     updated_at: Any  # as the database gives it: see `ValueWriter.snapshot`
 
 
-def writer_for(batch_id: int, *, staged: bool = False) -> ValueWriter:
-    """The writer for the default database's engine. A `staged` writer writes every new or
-    changed figure as a staged value, beside the released one it would replace."""
+def writer_for(batch_id: int) -> ValueWriter:
+    """The writer for the default database's engine. It writes every new or changed figure
+    as a staged value, beside the released one it would replace (`indicators.releases`)."""
     if connection.vendor == "postgresql":
-        return PostgresValueWriter(batch_id, staged=staged)
-    return ValueWriter(batch_id, staged=staged)
+        return PostgresValueWriter(batch_id)
+    return ValueWriter(batch_id)
 
 
 class ValueWriter:
@@ -99,9 +98,8 @@ class ValueWriter:
     #: Where temporary tables live, so that their names can never mean another table.
     temporary = "temp"
 
-    def __init__(self, batch_id: int, *, staged: bool = False) -> None:
+    def __init__(self, batch_id: int) -> None:
         self.batch_id = batch_id
-        self.staged = staged
         self.met_table = f"{self.temporary}.{_MET_TABLE}"
         self.quote = connection.ops.quote_name
         self.value_table = self.quote(Value._meta.db_table)
@@ -128,7 +126,6 @@ class ValueWriter:
         # updated_at is converted only for the few values a snapshot is taken of.
         self.converters = _converters(Value, self.read_columns[:-1])
         self.stamp_converters = _converters(Value, ["updated_at"])[0]
-        self.next_id: int | None = None
         self.met_table_ready = False
         self.indicators_seen: set[int] = set()
         self.empty_indicators: set[int] = set()  # those with no values before this import
@@ -141,36 +138,28 @@ class ValueWriter:
 
     # --- Reading -------------------------------------------------------------------------
 
-    def staged_elsewhere(self, keys: Sequence[Key]) -> dict[Key, Stored]:
-        """The figures another import has staged for these keys, waiting for release."""
-        found: dict[Key, Stored] = {}
-        self._look_up(keys, found, staged=True)
-        return {
-            key: stored for key, stored in found.items() if stored.import_batch_id != self.batch_id
-        }
-
-    def existing(self, keys: Sequence[Key]) -> dict[Key, Stored]:
-        """The values already held for these keys, in as few queries as the database's limit
-        on parameters allows (one for a batch of 5,000 figures).
+    def look_up(self, keys: Sequence[Key]) -> tuple[dict[Key, Stored], dict[Key, Stored]]:
+        """The values already held for these keys: the released ones, and those another
+        import has staged, waiting for release; in as few queries as the database's limit on
+        parameters allows (one for a batch of 5,000 figures).
 
         An indicator that had no values when this import first met it is not looked up
         again: a figure reaches here once per import (the import catches repeats), so none of
-        its keys can have a value that this import has not just created."""
-        found: dict[Key, Stored] = {}
+        its keys can have a value that this import has not just written."""
+        released: dict[Key, Stored] = {}
+        staged: dict[Key, Stored] = {}
         self._note_empty_indicators({key[0] for key in keys} - self.indicators_seen)
-        self._look_up(keys, found, staged=False)
-        return found
-
-    def _look_up(self, keys: Sequence[Key], found: dict[Key, Stored], *, staged: bool) -> None:
-        """The released (or staged) values for these keys, into `found`."""
         empty = self.empty_indicators
         whole = [key[:3] for key in keys if not key[3] and key[0] not in empty]
         broken_down = [key for key in keys if key[3] and key[0] not in empty]
         with connection.cursor() as cursor:
             for chunk in _chunks(whole, self.max_params() // 3):
-                self._fetch(cursor, chunk, found, staged)
+                self._fetch(cursor, chunk, released, staged)
             for chunk in _chunks(broken_down, self.max_params() // 4):
-                self._fetch(cursor, chunk, found, staged)
+                self._fetch(cursor, chunk, released, staged)
+        return released, {
+            key: stored for key, stored in staged.items() if stored.import_batch_id != self.batch_id
+        }
 
     def _note_empty_indicators(self, indicator_ids: set[int]) -> None:
         column = self.quote(self.value_fields["indicator_id"].column)
@@ -195,8 +184,8 @@ class ValueWriter:
         self,
         cursor: Any,
         keys: list[tuple[int, ...]],
-        found: dict[Key, Stored],
-        staged: bool = False,
+        released: dict[Key, Stored],
+        staged: dict[Key, Stored],
     ) -> None:
         """The values for these keys, all with a breakdown or all without: the keys as a
         table of constants that leads the join (CROSS JOIN keeps SQLite from reordering it),
@@ -207,14 +196,15 @@ class ValueWriter:
             f"WITH k({', '.join(_KEY_NAMES[:width])}) AS (VALUES "
             f"{', '.join([row_sql] * len(keys))}) "
             f"SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
-            f"ON {self._matching(width)} AND v.{self.quote('is_staged')} = %s"
+            f"ON {self._matching(width)}"
         )
-        cursor.execute(sql, [part for key in keys for part in key] + [staged])
-        self._collect(cursor.fetchall(), found)
+        cursor.execute(sql, [part for key in keys for part in key])
+        self._collect(cursor.fetchall(), released, staged)
 
     def _selected(self) -> str:
         return ", ".join(
-            f"v.{self.quote(self.value_fields[name].column)}" for name in self.read_columns
+            f"v.{self.quote(self.value_fields[name].column)}"
+            for name in (*self.read_columns, "is_staged")
         )
 
     def _matching(self, width: int) -> str:
@@ -228,7 +218,12 @@ class ValueWriter:
             terms.append(f"v.{self.quote(self.value_fields['breakdown_id'].column)} IS NULL")
         return " AND ".join(terms)
 
-    def _collect(self, rows: Iterable[Sequence[Any]], found: dict[Key, Stored]) -> None:
+    def _collect(
+        self,
+        rows: Iterable[Sequence[Any]],
+        released: dict[Key, Stored],
+        staged: dict[Key, Stored],
+    ) -> None:
         converters = [
             (position, column_converters)
             for position, column_converters in enumerate(self.converters)
@@ -240,6 +235,7 @@ class ValueWriter:
                 for position, column_converters in converters:
                     row[position] = _convert(row[position], column_converters)
             pk, indicator_id, area_id, period_id, breakdown_id = row[:5]
+            found = staged if row[15] else released
             found[(indicator_id, area_id, period_id, breakdown_id or 0)] = Stored(
                 pk, tuple(row[5:13]), row[13], row[14]
             )
@@ -251,20 +247,19 @@ class ValueWriter:
         created: Sequence[tuple[Key, int, Data]],
         changed: Sequence[tuple[Key, int, Data, Stored, dict[str, Any]]],
     ) -> None:
-        """Write a batch: new values, each (key, row number, data); changed ones, each (key,
-        row number, new data, the value held, its state before); and an ImportChange for each,
-        created first. Each value is stamped as set by this import, now.
-
-        A staged writer inserts a changed figure as a staged value beside the released one,
-        which stays as it is until the release; its ImportChange points at the staged value."""
+        """Write a batch, in a transaction of its own: each figure as a staged value, new ones
+        (key, row number, data) and changed ones (key, row number, new data, the value held,
+        its state before) alike, beside the released value a changed one will replace when
+        the import is released; and an ImportChange for each, pointing at the staged value.
+        Each value is stamped as set by this import, now."""
         stamp = Value._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
         batch_id = self.batch_id
         inserted = [*created, *((key, row, data) for key, row, data, _, _ in changed)]
-        if not self.staged:
-            inserted = list(created)
-        ids = self.new_ids(len(inserted)) if inserted else []
-        if inserted:
-            tail = (batch_id, stamp, self.staged, *self.value_defaults)
+        if not inserted:
+            return
+        with transaction.atomic():
+            ids = self.new_ids(len(inserted))
+            tail = (batch_id, stamp, True, *self.value_defaults)
             self.insert(
                 self.value_table,
                 self.columns(self.value_columns),
@@ -275,14 +270,6 @@ class ValueWriter:
                     )
                 ],
             )
-        if self.staged:
-            changed_ids = ids[len(created) :]
-        else:
-            changed_ids = [old.pk for _, _, _, old, _ in changed]
-            if changed:
-                self.update([(old.pk, data) for _, _, data, old, _ in changed], stamp)
-                self.mark_revised(changed)
-        if created or changed:
             defaults = self.change_defaults
             self.insert(
                 self.change_table,
@@ -305,52 +292,10 @@ class ValueWriter:
                         *defaults,
                     )
                     for pk, ((i, a, p, b), row, _, _, previous) in zip(
-                        changed_ids, changed, strict=True
+                        ids[len(created) :], changed, strict=True
                     )
                 ],
             )
-
-    def mark_revised(
-        self, changed: Sequence[tuple[Key, int, Data, Stored, dict[str, Any]]]
-    ) -> None:
-        """Mark the released figures whose value or status this import changed as revised
-        today, with what they were (an illustrative figure made real is not a revision)."""
-        revised = [
-            (old.data[0], old.data[1], old.pk)
-            for _, _, data, old, _ in changed
-            if data[:2] != old.data[:2] and not old.data[_ILLUSTRATIVE]
-        ]
-        if not revised:
-            return
-        today = Value._meta.get_field("revised_on").get_db_prep_save(
-            timezone.localdate(), connection
-        )
-        quote = self.quote
-        sql = (
-            f"UPDATE {self.value_table} SET {quote('revised_on')} = %s, "
-            f"{quote('previous_value')} = %s, {quote('previous_status')} = %s WHERE id = %s"
-        )
-        withheld = (
-            f"UPDATE {self.value_table} SET {quote('previous_value')} = NULL, "
-            f"{quote('previous_status')} = %s WHERE id = %s AND {quote('withheld')} <> ''"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                sql,
-                [(today, _db_decimal(value), status, pk) for value, status, pk in revised],
-            )
-            # What a withheld figure was is withheld too: “previously c”.
-            cursor.executemany(withheld, [("suppressed", pk) for _, _, pk in revised])
-
-    def update(self, rows: Sequence[tuple[int, Data]], stamp: Any) -> None:
-        """Set the data of values, each (id, data), and mark them as set by this import."""
-        assignments = ", ".join(
-            f"{self.quote(self.value_fields[name].column)} = %s"
-            for name in (*DATA_FIELDS, "import_batch_id", "updated_at")
-        )
-        sql = f"UPDATE {self.value_table} SET {assignments} WHERE id = %s"
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, [(*data, self.batch_id, stamp, pk) for pk, data in rows])
 
     # --- Figures met --------------------------------------------------------------------
 
@@ -420,22 +365,18 @@ class ValueWriter:
 
     def new_ids(self, count: int) -> list[int]:
         """Ids for new values: after the largest ever used (SQLite's AUTOINCREMENT never
-        reuses one). The import's transaction has already written, so it holds SQLite's
-        write lock and no one else can take these ids meanwhile."""
-        if self.next_id is None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT MAX(id) FROM {self.value_table}")
-                largest = cursor.fetchone()[0] or 0
-                if connection.vendor == "sqlite":
-                    cursor.execute(
-                        "SELECT seq FROM sqlite_sequence WHERE name = %s", [Value._meta.db_table]
-                    )
-                    row = cursor.fetchone()
-                    largest = max(largest, row[0] if row else 0)
-            self.next_id = largest + 1
-        start = self.next_id
-        self.next_id += count
-        return list(range(start, start + count))
+        reuses one). Asked in the batch's transaction, which SQLite began IMMEDIATE (the
+        settings' ``transaction_mode``), so it holds the write lock and no one else can take
+        these ids meanwhile; asked again for each batch, since others write between them."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(id) FROM {self.value_table}")
+            largest = cursor.fetchone()[0] or 0
+            cursor.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = %s", [Value._meta.db_table]
+            )
+            row = cursor.fetchone()
+            largest = max(largest, row[0] if row else 0)
+        return list(range(largest + 1, largest + 1 + count))
 
 
 class PostgresValueWriter(ValueWriter):
@@ -444,7 +385,7 @@ class PostgresValueWriter(ValueWriter):
 
     temporary = "pg_temp"
     integer = "bigint"
-    met_table_options = "ON COMMIT DROP"
+    met_table_options = ""  # kept across the import's many transactions, dropped by forget
 
     def max_params(self) -> int:
         return 1 << 30  # keys go as arrays: any number in one query
@@ -453,22 +394,23 @@ class PostgresValueWriter(ValueWriter):
         self,
         cursor: Any,
         keys: list[tuple[int, ...]],
-        found: dict[Key, Stored],
-        staged: bool = False,
+        released: dict[Key, Stored],
+        staged: dict[Key, Stored],
     ) -> None:
-        """The keys as arrays, unnested; LIMIT 1 (each key is unique anyway) keeps the planner
-        from flattening the look-up into a merge join that filters every value of the
-        indicator, so that each key is one probe of the unique index."""
+        """The keys as arrays, unnested; LIMIT 2 (each key has at most a released value and a
+        staged one) keeps the planner from flattening the look-up into a merge join that
+        filters every value of the indicator, so that each key is a probe of the unique
+        indexes."""
         width = len(keys[0])
         arrays = ", ".join(["%s::bigint[]"] * width)
         names = ", ".join(_KEY_NAMES[:width])
         sql = (
             f"SELECT {self._selected()} FROM unnest({arrays}) AS k({names}) "
             f"CROSS JOIN LATERAL (SELECT * FROM {self.value_table} v "
-            f"WHERE {self._matching(width)} AND v.{self.quote('is_staged')} = %s LIMIT 1) v"
+            f"WHERE {self._matching(width)} LIMIT 2) v"
         )
-        cursor.execute(sql, [*(list(column) for column in zip(*keys, strict=True)), staged])
-        self._collect(cursor.fetchall(), found)
+        cursor.execute(sql, [*(list(column) for column in zip(*keys, strict=True))])
+        self._collect(cursor.fetchall(), released, staged)
 
     def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
         with (
@@ -479,29 +421,6 @@ class PostgresValueWriter(ValueWriter):
             for row in rows:
                 copy.write_row(row)
 
-    def update(self, rows: Sequence[tuple[int, Data]], stamp: Any) -> None:
-        names = ("id", *DATA_FIELDS, "import_batch_id", "updated_at")
-        columns = self.columns(names)
-        table = f"{self.temporary}.{_CHANGED_TABLE}"
-        with connection.cursor() as cursor:
-            # Same columns and types as the values table; dropped with the transaction.
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ON COMMIT DROP AS "
-                f"SELECT {columns} FROM {self.value_table} WITH NO DATA"
-            )
-            cursor.execute(f"TRUNCATE {table}")
-        self.insert(
-            table,
-            columns,
-            [(pk, *data, self.batch_id, stamp) for pk, data in rows],
-        )
-        quoted = [self.quote(self.value_fields[name].column) for name in names[1:]]
-        assignments = ", ".join(f"{column} = c.{column}" for column in quoted)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {self.value_table} v SET {assignments} FROM {table} c WHERE v.id = c.id"
-            )
-
     def new_ids(self, count: int) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -509,6 +428,42 @@ class PostgresValueWriter(ValueWriter):
                 [Value._meta.db_table, count],
             )
             return [row[0] for row in cursor.fetchall()]
+
+
+# --- Taking back --------------------------------------------------------------------------------
+
+#: Rows deleted in one transaction when an import's figures are taken back.
+DELETE_CHUNK = 20_000
+
+
+def delete_written(batch_id: int, *, chunk: int | None = None) -> int:
+    """Delete an import's staged figures and its record of the changes it made, a chunk at a
+    time, each chunk in a short transaction of its own, so that a large import is taken back
+    without holding the database from anyone else for long; the figures deleted."""
+    chunk = chunk or DELETE_CHUNK
+    quote = connection.ops.quote_name
+    deleted = 0
+    for table, condition, params in (
+        (quote(ImportChange._meta.db_table), "batch_id = %s", [batch_id]),
+        (
+            quote(Value._meta.db_table),
+            f"import_batch_id = %s AND {quote('is_staged')} = %s",
+            [batch_id, True],
+        ),
+    ):
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE id IN "
+                    f"(SELECT id FROM {table} WHERE {condition} LIMIT %s)",
+                    [*params, chunk],
+                )
+                count = cursor.rowcount
+            if table == quote(Value._meta.db_table):
+                deleted += count
+            if count < chunk:
+                break
+    return deleted
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -566,10 +521,3 @@ def _convert(value: Any, converters: tuple[tuple[Converter, Any], ...]) -> Any:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _db_decimal(value: Any) -> Any:
-    """A decimal as the value columns take it (SQLite: as text, as Django writes it)."""
-    if value is None:
-        return None
-    return connection.ops.adapt_decimalfield_value(value, 20, 6)

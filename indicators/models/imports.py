@@ -23,6 +23,9 @@ class ImportBatch(models.Model):
         UNDONE = "undone", "Undone"
         #: Applied, but every figure in the file was already on the site: nothing to undo.
         UNCHANGED = "unchanged", "Unchanged (nothing to undo)"
+        #: Still reading and writing: its figures are staged, seen by nobody, until it ends
+        #: (and removed if it fails: `indicators.importing.batches.discard_unfinished`).
+        RUNNING = "running", "Running"
 
     file_name = models.CharField(max_length=255)
     file_hash = models.CharField("SHA-256 of the file", max_length=64, blank=True, db_index=True)
@@ -46,6 +49,12 @@ class ImportBatch(models.Model):
         "or indicators this site does not hold.",
     )
     notes = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a running import last wrote a batch of figures: one that has not for "
+        "a long while has stopped (its process ended) and is cleaned up.",
+    )
     applied_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.caching import current_version
 from indicators.importing import import_values, services, undo_import
 from indicators.importing.checking import _Rules
-from indicators.importing.writing import DATA_FIELDS, ValueWriter
+from indicators.importing.writing import DATA_FIELDS, ValueWriter, writer_for
 from indicators.models import Area, ImportBatch, ImportChange, Indicator, Value
 from tests.factories import IndicatorFactory, PeriodFactory, ValueFactory
 
@@ -234,12 +234,12 @@ def test_existing_values_are_looked_up_once_per_batch(site, write_csv, years, mo
     none once the indicator is known to have had none."""
     ValueFactory(indicator=site["percentage"], area=site["england"], period=years["2008/09"])
     calls: list[int] = []
-    writer_class = type(services.writer_for(0))
+    writer_class = type(writer_for(0))
     original = writer_class._fetch
 
-    def counting(self, cursor, keys, found, *staged):
+    def counting(self, cursor, keys, released, staged):
         calls.append(len(keys))
-        return original(self, cursor, keys, found, *staged)
+        return original(self, cursor, keys, released, staged)
 
     monkeypatch.setattr(writer_class, "_fetch", counting)
     monkeypatch.setattr(services, "BATCH_SIZE", 40)
@@ -331,19 +331,37 @@ def test_an_applied_import_makes_the_public_pages_notice_once(site, write_csv, y
 
 
 def test_a_clash_while_writing_is_reported_and_changes_nothing(site, write_csv, monkeypatch):
-    """If someone else saved the same figure after it was looked up, the database refuses
-    the insert and the import says what happened, whichever way the rows were sent."""
+    """If another import staged the same figure after it was looked up, the database refuses
+    the insert and the import says what happened, whichever way the rows were sent; what it
+    had already written, in earlier batches of their own, is taken back."""
+    monkeypatch.setattr(services, "BATCH_SIZE", 1)
     period = PeriodFactory(code="2012/13")
-    ValueFactory(indicator=site["percentage"], area=site["preston"], period=period)
-    writer_class = type(services.writer_for(0))
-    monkeypatch.setattr(writer_class, "existing", lambda self, keys: {})
+    other = ImportBatch.objects.create(file_name="other.csv", release=ImportBatch.Release.STAGED)
+    ValueFactory(
+        indicator=site["percentage"],
+        area=site["preston"],
+        period=period,
+        is_staged=True,
+        import_batch=other,
+    )
+    writer_class = type(writer_for(0))
+    original = writer_class.look_up
 
-    report = import_values(source=write_csv([HEADER, row(value="11"), row("cpp-rate", value="2")]))
+    def blind_to_staged(self, keys):
+        released, _ = original(self, keys)
+        return released, {}
+
+    monkeypatch.setattr(writer_class, "look_up", blind_to_staged)
+
+    report = import_values(
+        source=write_csv([HEADER, row("cpp-rate", value="2"), row(value="11")]), stage=True
+    )
 
     assert report.status == "rejected"
     assert "changed by someone else at the same time" in report.file_errors[0]
-    assert Value.objects.count() == 1
-    assert ImportBatch.objects.get().status == ImportBatch.Status.REJECTED
+    assert list(Value.objects.values_list("import_batch_id", flat=True)) == [other.pk]
+    assert not ImportChange.objects.exists()
+    assert ImportBatch.objects.exclude(pk=other.pk).get().status == ImportBatch.Status.REJECTED
 
 
 def test_a_conflict_in_a_later_batch_restores_a_value_changed_earlier(

@@ -2,11 +2,12 @@
 was changed by someone else: the release overwrites silently, and undoing it afterwards
 puts back a figure from before the other change, or deletes the other import's figure."""
 
+import io
 from decimal import Decimal
 
 import pytest
 
-from indicators.importing import undo_import
+from indicators.importing import UndoRefused, import_values, undo_import
 from indicators.models import Value
 from indicators.releases import publish_release
 from tests.factories import LANCASHIRE, build_child_protection
@@ -28,21 +29,27 @@ def page(db):
     return build_child_protection(["about", "referrals"])
 
 
-def test_undo_after_release_restores_a_figure_older_than_an_intervening_import(page):
+def test_a_figure_released_at_once_while_another_import_has_it_staged_is_refused(page):
+    """An administrator's load released at once (import_values --publish) cannot slip a
+    figure in under a staged import's: two versions of one figure would wait for release.
+    It is refused by row, saying which import to release or discard first, and changes
+    nothing; the staged import is then released and undone as usual."""
     assert public().value == Decimal("638.6")
     staged = stage(b"indicator,area_code,period,value\nreferrals-rate,E10000017,2012/13,500.0\n")
-    # Meanwhile an administrator loads a correction, released at once (import_values --publish).
-    stage(
-        b"indicator,area_code,period,value\nreferrals-rate,E10000017,2012/13,610.0\n",
-        name="direct.csv",
+    direct = import_values(
+        source=io.BytesIO(
+            b"indicator,area_code,period,value\nreferrals-rate,E10000017,2012/13,610.0\n"
+        ),
+        file_name="direct.csv",
         stage=False,
     )
-    assert public().value == Decimal("610.0")
+    assert direct.status == "rejected"
+    assert f"Import #{staged.pk} has already staged a different figure" in direct.errors[0].message
+    assert public().value == Decimal("638.6")
     publish_release(staged)
     assert public().value == Decimal("500.0")
     undo_import(staged)  # a correction: the staged import's figures withdrawn
-    now = public().value
-    assert now == Decimal("610.0"), f"undo put back {now}: the figure before the other import"
+    assert public().value == Decimal("638.6")
 
 
 def test_undo_after_release_restores_over_an_admin_edit(page):
@@ -55,17 +62,16 @@ def test_undo_after_release_restores_over_an_admin_edit(page):
     assert public().value == Decimal("600.0"), f"undo put back {public().value}, losing the edit"
 
 
-def test_undo_of_a_release_that_added_a_figure_deletes_another_imports_figure(page):
+def test_undo_of_a_release_that_added_a_figure_keeps_a_figure_released_since(page):
     staged = stage(b"indicator,area_code,period,value\nreferrals-rate,E10000017,2013/14,602.5\n")
+    publish_release(staged)
     stage(
         b"indicator,area_code,period,value\nreferrals-rate,E10000017,2013/14,590.0\n",
         name="direct.csv",
         stage=False,
     )
     assert public("2013/14").value == Decimal("590.0")
-    publish_release(staged)
     staged.refresh_from_db()
-    undo_import(staged)
-    assert public("2013/14") is not None, (
-        "undoing the staged import deleted the figure the other import had released"
-    )
+    with pytest.raises(UndoRefused):  # its figure was changed since: undo says so
+        undo_import(staged)
+    assert public("2013/14").value == Decimal("590.0")
