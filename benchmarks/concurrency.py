@@ -35,7 +35,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.imports import file_rows, setup_django, write_file
 
@@ -89,7 +91,7 @@ def build(rows: int, folder: Path) -> Path:
     return path
 
 
-def attempt(kind: str, work, *args) -> None:
+def attempt(kind: str, work: Callable[..., None], *args: Any) -> None:
     """Run one client's work; an exception is a failure, recorded as such."""
     results = args[-1]
     try:

@@ -127,7 +127,7 @@ def discard_unfinished(
             batch.delete()
 
 
-def _depth(area: Area) -> int:
+def _depth(area: Any) -> int:
     depth, parent = 0, area.parent_id
     seen = {area.pk}
     while parent is not None and parent not in seen:

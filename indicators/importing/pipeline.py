@@ -461,13 +461,3 @@ def _shown(indicator: Indicator, data: Data) -> str:
     """A figure's data as the preview shows it: the figure with its unit (and whether it is
     illustrative), or its status."""
     return figure_text(indicator, data[0], data[1], illustrative=bool(data[_ILLUSTRATIVE]))
-
-
-#: The position of is_illustrative in a figure's data (`writing.DATA_FIELDS`).
-_ILLUSTRATIVE = DATA_FIELDS.index("is_illustrative")
-
-
-def _shown(indicator: Indicator, data: Data) -> str:
-    """A figure's data as the preview shows it: the figure with its unit (and whether it is
-    illustrative), or its status."""
-    return figure_text(indicator, data[0], data[1], illustrative=bool(data[_ILLUSTRATIVE]))
