@@ -474,3 +474,26 @@ class TopicLink(models.Model):
         super().clean()
         if bool(self.file) == bool(self.url):
             raise ValidationError("Give either a file to download or a web address, not both.")
+
+
+class DemoRecord(models.Model):
+    """What `manage.py load_demo` last wrote of one item of the demo (an area, an indicator, a
+    figure, a page, a section…): which row it is and its fields as written. Running the demo
+    again compares the row with this: a row that no longer matches, or has gone, was changed
+    since by someone else, and the demo keeps it as it is (`pages.demo.loader`)."""
+
+    model = models.CharField(max_length=100, help_text="app_label.model_name")
+    key = models.CharField(
+        max_length=300, help_text="The demo's name for the item, e.g. an area's code."
+    )
+    object_id = models.PositiveBigIntegerField()
+    written = models.JSONField(default=dict, help_text="The fields as the demo wrote them.")
+    written_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "key"], name="demorecord_unique_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.key}"

@@ -117,15 +117,22 @@ def create_officer(
     password: str | None = None,
     role: str = OFFICER,
     team: str = "",
-) -> tuple[object, str]:
+    keep_existing: bool = False,
+) -> tuple[object, str | None]:
     """Create (or reset) a staff account with a role (Officer, Publisher or Administrator),
-    optionally in a team. Returns the user and password."""
+    optionally in a team. Returns the user and password. With `keep_existing`, an account that
+    already exists is left exactly as it is (password, role, teams) and the password returned
+    is None: `scripts/dev.py start` runs this on every start without resetting anyone."""
     from pages.models import Team
 
     if role not in ROLES:
         raise ValueError(f"The role must be one of {', '.join(ROLES)}, not {role!r}.")
-    password = password or secrets.token_urlsafe(12)
     user_model = get_user_model()
+    if keep_existing:
+        existing = user_model.objects.filter(username=username).first()
+        if existing is not None:
+            return existing, None
+    password = password or secrets.token_urlsafe(12)
     user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
     user.is_staff = True
     user.is_active = True

@@ -4,10 +4,11 @@ The figures stated in the narrative are the published figures of `published-figu
 every other demo figure is in `illustrative-figures.csv` and is flagged as illustrative."""
 
 import datetime
+from typing import Any
 
 # name in published-figures.csv -> how the site holds the indicator. Every one has the
 # children's social care small-number rule (counts 1 to 4 withheld), set in the loader.
-INDICATORS = [
+INDICATORS: list[dict[str, Any]] = [
     {
         "slug": "cpp-count",
         "name": "Children with a child protection plan",
@@ -285,7 +286,7 @@ LAST_UPDATED = datetime.date(2014, 3, 19)
 REVIEW_DUE = datetime.date(2015, 3, 19)
 
 # (anchor, heading, indicator slug or None, breakdown dimension or "", body in Markdown)
-SECTIONS = [
+SECTIONS: list[tuple[str, str, str | None, str, str]] = [
     (
         "about",
         "About this page",
