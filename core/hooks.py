@@ -20,6 +20,11 @@ The hooks, with what their functions take and return:
     The area (and its comparators) whose trend the indicator's own page charts, e.g. the area
     of a published topic page that shows it. Default: None (the page charts the country).
 
+``IMPORT_STAGED``: ``(batch) -> None``
+    An import's figures were staged, waiting for a publisher's release: every function
+    registered is called, after the import's transaction has committed (e.g. to tell the
+    publishers). Default: nothing.
+
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 IMPORT_SCOPE = "import_scope"
+IMPORT_STAGED = "import_staged"
 INDICATOR_HOME = "indicator_home"
 PUBLISHED_INDICATORS = "published_indicators"
 
-NAMES = frozenset({IMPORT_SCOPE, INDICATOR_HOME, PUBLISHED_INDICATORS})
+NAMES = frozenset({IMPORT_SCOPE, IMPORT_STAGED, INDICATOR_HOME, PUBLISHED_INDICATORS})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,6 +81,12 @@ def register(name: str) -> Callable[[F], F]:
 def get(name: str) -> list[Callable[..., Any]]:
     """The functions registered under the name, in the order they were registered."""
     return list(_registry.get(name, ()))
+
+
+def call_all(name: str, *args: Any, **kwargs: Any) -> None:
+    """Call every function registered under the name, in order (a notification)."""
+    for function in get(name):
+        function(*args, **kwargs)
 
 
 def first(name: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:

@@ -8,6 +8,7 @@ SECRET_KEY or ALLOWED_HOSTS is an error rather than a silent insecure default.
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     # Our apps, lowest first: each imports only those listed before it (tests/test_architecture.py).
     "core",
     "audit",
@@ -255,6 +258,57 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
 # The name the site goes by, shown in the header, titles and admin.
 SITE_NAME = os.environ.get("SITE_NAME", "Lancashire JSNA")
+
+# The site's address, which emails link to (an email has no request to take it from). In
+# development the runserver's; in production the first of ALLOWED_HOSTS over HTTPS, unless set.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if not SITE_URL:
+    if DEBUG or TESTING:
+        SITE_URL = "http://127.0.0.1:8000"
+    elif not ALLOWED_HOSTS[0].startswith((".", "*")):
+        SITE_URL = f"https://{ALLOWED_HOSTS[0]}"
+    else:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set, and the first of ALLOWED_HOSTS is a pattern: set SITE_URL "
+            "to the site's address, e.g. https://jsna.example.gov.uk."
+        )
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, not {SITE_URL!r}.")
+
+# Email (notifications of pages sent for review, returned and published). Development prints
+# each message in the runserver's console; production sends through the SMTP server the
+# environment names. Tests keep every message in django.core.mail.outbox.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if EMAIL_USE_TLS else "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# A server that does not answer holds up the request that sends (after its change is saved)
+# for this many seconds at most; the failure is logged.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@{urlsplit(SITE_URL).hostname}>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (imports, scheduled releases): Django's tasks framework, as backported for
+# 5.2 by django-tasks. The database backend keeps the queue in our own database, and
+# `manage.py db_worker` (started by `scripts/dev.py start`) runs it. Tests run each task as it
+# is enqueued (the immediate backend), unless a test chooses the database backend and a worker.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING and not env_bool("TASKS_IN_DATABASE", default=False)
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

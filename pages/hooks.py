@@ -43,3 +43,11 @@ def published_indicators() -> Any:
         .order_by()
         .values("indicator_id")
     )
+
+
+@hooks.register(hooks.IMPORT_STAGED)
+def import_staged(batch: Any) -> None:
+    """Tell the publishers that figures are waiting for their release."""
+    from pages import notifications
+
+    notifications.import_staged(batch)

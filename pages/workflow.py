@@ -7,7 +7,11 @@ onto the published page (same address, same children) and deletes the draft. Eve
 recorded in the topic's history (django-simple-history, with a reason) and in the audit log.
 
 Each step has one rule, `can_<step>(user, topic)`, which says whether the user may take it now
-and, if not, why: the step refuses by it, and the admin offers the step's button by it."""
+and, if not, why: the step refuses by it, and the admin offers the step's button by it.
+
+Sending a page for review tells the publishers by email; returning it or publishing it tells
+the officer who sent it (or, if nobody did, the officer who owns it), each after the step's
+transaction commits (`pages.notifications`)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -22,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators.releases import publish_release
+from pages import notifications
 from pages.models import Section, Status, Topic, TopicLink, one_save
 from pages.permissions import AnyUser, can_edit, is_publisher
 
@@ -53,6 +59,12 @@ LINK_FIELDS = ("title", "description", "file", "url", "sort_order")
 # The states in which a topic's content is changed as it is (a published page, through a draft).
 EDITABLE = (Status.DRAFT, Status.REVIEW)
 NOT_YOURS = "You may not edit this page."
+# The reasons the steps write in the page's history: the start page reads who sent a page for
+# review, and whether it came back, from them.
+SENT_FOR_REVIEW = "Sent for review"
+RETURNED_TO_DRAFT = "Returned to draft"
+# The history's reason column holds this many characters (django-simple-history's default).
+REASON_LENGTH = 100
 
 logger = logging.getLogger(__name__)
 
@@ -223,8 +235,31 @@ def _audit(action: str, user: AnyUser | None, topic: Topic, detail: str = "") ->
     record(action, user=user, target=topic, detail=detail)  # it keeps only a saved user
 
 
-def _reason(topic: Topic, reason: str) -> None:
-    topic._change_reason = reason  # read by django-simple-history on the next save
+def _reason(topic: Topic, reason: str, user: AnyUser | None = None) -> None:
+    """Say why the topic's next save is made, and by whom, in its history (read by
+    django-simple-history, which otherwise takes the user of the web request, and nobody
+    outside one). A reason longer than the history holds is cut short, saying so."""
+    if len(reason) > REASON_LENGTH:
+        reason = reason[: REASON_LENGTH - 1] + "…"
+    topic._change_reason = reason
+    if _saved(user) is not None:
+        cast(Any, topic)._history_user = user  # an attribute django-simple-history reads
+
+
+def last_sender(topic: Topic) -> User | None:
+    """Who last sent the topic for review, if anyone did (and their account still exists)."""
+    record = (
+        Topic.history.filter(id=topic.pk, history_change_reason=SENT_FOR_REVIEW)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    return record.history_user if record is not None else None
+
+
+def officer_to_tell(topic: Topic) -> User | None:
+    """Whom to tell what became of a page: who sent it for review, or else its owner."""
+    return last_sender(topic) or topic.owner
 
 
 @transaction.atomic
@@ -243,7 +278,7 @@ def start_draft(topic: Topic, user: AnyUser) -> Topic:
         return existing
     draft = Topic(draft_of=topic, status=Status.DRAFT)
     copy_content(topic, draft)
-    _reason(draft, f"Draft of the published page started by {user}")
+    _reason(draft, f"Draft of the published page started by {user}", user)
     draft.save()
     draft.comparators.set(topic.comparators.all())
     copy_parts(topic.sections.all(), topic.links.all(), draft)
@@ -271,8 +306,9 @@ def copy_parts(sections: Iterable[Section], links: Iterable[TopicLink], target: 
 def submit_for_review(topic: Topic, user: AnyUser) -> Topic:
     _require(can_submit_for_review(user, topic))
     topic.status = Status.REVIEW
-    _reason(topic, "Sent for review")
+    _reason(topic, SENT_FOR_REVIEW, user)
     topic.save()
+    notifications.sent_for_review(topic, user)
     return topic
 
 
@@ -281,8 +317,9 @@ def return_to_draft(topic: Topic, user: AnyUser, note: str = "") -> Topic:
     _require(can_return_to_draft(user, topic))
     topic.status = Status.DRAFT
     topic.publish_at = None
-    _reason(topic, f"Returned to draft{': ' + note if note else ''}")
+    _reason(topic, f"{RETURNED_TO_DRAFT}{': ' + note if note else ''}", user)
     topic.save()
+    notifications.returned(topic, user, to=officer_to_tell(topic), note=note)
     return topic
 
 
@@ -295,6 +332,7 @@ def publish(topic: Topic, user: AnyUser | None, *, scheduled: bool = False) -> T
         # archived since the draft was loaded, and may not be archived while it is published.
         topic.draft_of = Topic.objects.select_for_update().get(pk=topic.draft_of_id)
     _require(can_publish(user, topic, scheduled=scheduled))
+    officer = officer_to_tell(topic)  # read now: a draft's history is its own, and it goes
     now = timezone.now()
     # Figures staged to go out with this page's words are released with them.
     for batch in topic.release_with.all():
@@ -317,7 +355,7 @@ def publish(topic: Topic, user: AnyUser | None, *, scheduled: bool = False) -> T
             link.topic = target
             link.save()
         draft = topic
-        _reason(draft, "Published: this draft replaced the published page")
+        _reason(draft, "Published: this draft replaced the published page", user)
         draft.delete()
     else:
         check_publishable(target)
@@ -328,9 +366,10 @@ def publish(topic: Topic, user: AnyUser | None, *, scheduled: bool = False) -> T
         target.first_published_at = now
     target.published_by = _saved(user)
     how = "as scheduled" if scheduled else f"by {user}"
-    _reason(target, f"Published {how}")
+    _reason(target, f"Published {how}", user)
     target.save()
     _audit("publish", user, target, "As scheduled." if scheduled else "")
+    notifications.published(target, user, to=officer, scheduled=scheduled, when=now)
     return target
 
 
@@ -368,7 +407,7 @@ def schedule(topic: Topic, user: AnyUser, when: datetime.datetime | None) -> Top
         raise WorkflowError("Choose a date and time in the future, or publish now.")
     topic.publish_at = when
     topic.published_by = _saved(user) if when else None  # who approved it: it is theirs
-    _reason(topic, f"Scheduled for {when:%d %b %Y %H:%M}" if when else "Schedule cancelled")
+    _reason(topic, f"Scheduled for {when:%d %b %Y %H:%M}" if when else "Schedule cancelled", user)
     topic.save()
     _audit("schedule", user, topic, f"{when:%Y-%m-%d %H:%M %Z}" if when else "Cancelled.")
     return topic
@@ -394,7 +433,7 @@ def publish_due(now: datetime.datetime | None = None) -> list[Topic]:
 def archive(topic: Topic, user: AnyUser) -> Topic:
     _require(can_archive(user, topic))
     topic.status = Status.ARCHIVED
-    _reason(topic, "Archived")
+    _reason(topic, "Archived", user)
     topic.save()
     _audit("archive", user, topic)
     return topic
@@ -404,7 +443,7 @@ def archive(topic: Topic, user: AnyUser) -> Topic:
 def unarchive(topic: Topic, user: AnyUser) -> Topic:
     _require(can_unarchive(user, topic))
     topic.status = Status.DRAFT
-    _reason(topic, "Brought back from the archive as a draft")
+    _reason(topic, "Brought back from the archive as a draft", user)
     topic.save()
     return topic
 
@@ -414,6 +453,6 @@ def discard(topic: Topic, user: AnyUser) -> Topic:
     """Throw away the draft of a published page (its history stays); returns the page."""
     _require(can_discard(user, topic))
     page = topic.public_topic
-    _reason(topic, "Draft discarded")
+    _reason(topic, "Draft discarded", user)
     topic.delete()
     return page

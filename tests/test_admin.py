@@ -210,3 +210,12 @@ def test_repeated_failed_logins_lock_the_account_out(client):
     create_officer(username="colleague", password="another-long-password")
     response = client.post(url, {"username": "colleague", "password": "another-long-password"})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_every_admin_page_has_the_sites_icon(client):
+    """The admin's pages name the icon the public pages use, and /favicon.ico (which browsers
+    ask for regardless) leads to it rather than to a 404."""
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/admin/login/").content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
