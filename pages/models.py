@@ -497,3 +497,35 @@ class DemoRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.key}"
+
+
+class DismissedNumber(models.Model):
+    """A number typed in a section's narrative that an officer has said is not a figure the
+    data should give (a count of councils, a label the checker did not know), so that the
+    typed-number checker stops listing it. It is remembered by a hash of the section's text
+    and the number's place in it (`pages.checker.finding_key`), not by the section: when the
+    text changes the number is checked, and listed, again; and it holds in a draft of the
+    page, whose sections are copies with the same text."""
+
+    key = models.CharField(max_length=64, editable=False)
+    text = models.CharField(max_length=40, help_text="The number as it is typed.")
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The section it was dismissed in.",
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="dismissednumber_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.text}”, dismissed"

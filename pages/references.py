@@ -13,8 +13,10 @@ from the data, formatted with the indicator's unit and decimal places:
     {{rank cpp-rate | area=Preston}}            "the highest of the 12 districts"
 
 A reference that cannot be read, or names an indicator, area, period or breakdown the site
-does not have, is a validation error when the section is saved. One that stops resolving
-later (the data was deleted) is shown as a visible "figure not available" marker.
+does not have, is a validation error when the section is saved. One that names things the site
+has but has no figure to show for them (`not_available`) is saved only when the officer
+confirms it; one that stops resolving later (the data was deleted) is shown as a visible
+"figure not available" marker.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class Reference:
 
     def option(self, key: str, default: str = "") -> str:
         return dict(self.options).get(key, default)
+
+    @property
+    def code(self) -> str:
+        """The reference as written in narrative, braces and all."""
+        return f"{{{{{self.text}}}}}"
 
 
 def parse(text: str) -> Reference:
@@ -108,6 +115,30 @@ def problems(body: str, area: Area | None, *, resolver: Resolver | None = None) 
         except ReferenceError as error:
             found.append(f"{{{{{reference.text}}}}}: {error}")
     return found
+
+
+def not_available(
+    body: str, area: Area | None, *, resolver: Resolver | None = None
+) -> list[Reference]:
+    """The references in a narrative that name things the site has but have no figure to show
+    for a page about `area` (no figure for that area and period, no earlier one for a trend,
+    too few areas to rank): the page would show “figure not available” for each. Those that
+    cannot be read or name something the site does not have are `problems`, not these."""
+    try:
+        references = find(body)
+    except ReferenceError:
+        return []
+    if resolver is None:
+        resolver = Resolver.for_references(references, area)
+    missing = []
+    for reference in references:
+        try:
+            resolver.check(reference)
+        except ReferenceError:
+            continue
+        if resolver.figure(reference) is None and reference not in missing:
+            missing.append(reference)
+    return missing
 
 
 @dataclass
@@ -270,13 +301,39 @@ class Resolver:
         code = Period.from_code(period).code
         return next((v for v in series if v.period.code == code), None)
 
-    def render(self, reference: Reference) -> str:
-        """The reference as HTML (escaped), or the “not available” marker."""
+    def figure(self, reference: Reference) -> str | None:
+        """The words the reference shows (“638.6 per 10,000”), or None if it has none."""
         try:
             self.check(reference)
-            text = self._text(reference)
+            return self._text(reference)
         except (ReferenceError, ValueError):
-            text = None
+            return None
+
+    def missing_reason(self, reference: Reference) -> str:
+        """Why a reference that names things the site has shows no figure, in words."""
+        area = self.area_for(reference)
+        if area is None:
+            return "the page has no area"
+        period = reference.option("period", "latest")
+        named = area.display_name + ("" if period.lower() == "latest" else f" for {period}")
+        try:
+            value = self.value(reference, area)
+        except ValueError:
+            value = None
+        if value is None or value.value is None:
+            return f"there is no figure for {named}"
+        if reference.kind == "trend":
+            return f"there is no earlier figure for {area.display_name} to compare with"
+        if reference.kind == "compare":
+            other = self.area_for(reference, "with")
+            return f"there is no figure for {other.display_name if other else 'it'} then"
+        if reference.kind == "rank":
+            return f"there are no other areas beside {area.display_name} to rank it among"
+        return f"the {reference.option('show', 'value')} for {named} is not given"
+
+    def render(self, reference: Reference) -> str:
+        """The reference as HTML (escaped), or the “not available” marker."""
+        text = self.figure(reference)
         if text is None:
             return format_html(
                 '<span class="figure-missing">[figure not available: {}]</span>', reference.text

@@ -30,24 +30,31 @@ class TopicPartInline:
 
 
 class SectionInline(TopicPartInline, admin.StackedInline):
+    """Each section a full-width block (admin-editor.css): its heading, anchor and order on one
+    line, its indicator on the next, then the narrative, the width of the form, with its
+    preview beneath it (admin-preview.js)."""
+
     model = Section
     form = SectionForm
     extra = 0
+    template = "admin/pages/topic/section_inline.html"
     fields = [
-        "sort_order",
-        "heading",
-        "anchor",
-        "indicator",
-        "breakdown_dimension",
+        "replace_theirs",  # shown only when someone else saved the section since
+        ("heading", "anchor", "sort_order"),
+        ("indicator", "breakdown_dimension"),
         "body",
+        "confirm_missing",  # shown only when a live figure would show "not available"
         "seen_version",
     ]
     autocomplete_fields = ["indicator"]
     prepopulated_fields = {"anchor": ["heading"]}
 
 
-class TopicLinkInline(TopicPartInline, admin.TabularInline):
+class TopicLinkInline(TopicPartInline, admin.StackedInline):
+    """Stacked rather than a table: a table of five inputs and a file's long name was wider
+    than the screen."""
+
     model = TopicLink
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
-    fields = ["sort_order", "title", "description", "file", "url"]
+    fields = [("title", "sort_order"), "description", ("file", "url")]

@@ -4,13 +4,14 @@ and the view the buttons post to."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from pages import workflow
+from pages import history, workflow
+from pages.admin.changes import confirmation_page, content_differences
 from pages.models import Status, Topic
 from pages.permissions import can_view_draft, looks_after
 
@@ -24,6 +25,8 @@ BUTTONS = (
     ("archive", workflow.can_archive, "Archive"),
     ("unarchive", workflow.can_unarchive, "Bring back as a draft"),
 )
+#: The steps that lose something: their buttons open a page that says what, and asks.
+CONFIRMED = {"discard": workflow.can_discard, "archive": workflow.can_archive}
 
 
 def workflow_panel(request: HttpRequest, topic: Topic) -> dict:
@@ -40,7 +43,7 @@ def workflow_panel(request: HttpRequest, topic: Topic) -> dict:
         steps.append(("unschedule", "Cancel the scheduled publication"))
     return {
         "url": reverse("admin:pages_topic_workflow", args=[topic.pk]),
-        "steps": steps,
+        "steps": [(step, label, step in CONFIRMED) for step, label in steps],
         "can_schedule": can_schedule,
         "draft": draft,
         "published": topic.draft_of,
@@ -63,10 +66,17 @@ class WorkflowViews:
     """The view of TopicAdmin that takes a step of the workflow."""
 
     def workflow_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """One step of the workflow, from a button on the topic's page."""
+        """One step of the workflow, from a button on the topic's page. A step that loses
+        something (`CONFIRMED`) first shows what, on a GET or a POST without `confirm=yes`,
+        and does nothing until it is confirmed."""
         topic = get_object_or_404(Topic, pk=pk)
         user = request.user
-        step = request.POST.get("step", "")
+        data = request.POST if request.method == "POST" else request.GET
+        step = data.get("step", "")
+        if step in CONFIRMED and (request.method != "POST" or data.get("confirm") != "yes"):
+            return self.confirm_step(request, topic, step)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         try:
             if step == "edit":
                 draft = workflow.start_draft(topic, user)
@@ -121,3 +131,67 @@ class WorkflowViews:
                 raise PermissionDenied from error
             messages.error(request, str(error))
         return redirect("admin:pages_topic_change", topic.pk)
+
+    def confirm_step(self, request: HttpRequest, topic: Topic, step: str) -> HttpResponse:
+        """The page that asks before discarding a draft or archiving a page, saying what is
+        lost; or, if the step is not the user's to take now, why (as the step itself would)."""
+        verdict = CONFIRMED[step](request.user, topic)
+        if not verdict:
+            if not can_view_draft(request.user, topic):
+                raise PermissionDenied
+            messages.error(request, verdict.reason)
+            return redirect("admin:pages_topic_change", topic.pk)
+        back_url = reverse("admin:pages_topic_change", args=[topic.pk])
+        common = {
+            "action": reverse("admin:pages_topic_workflow", args=[topic.pk]),
+            "fields": {"step": step},
+            "back_url": back_url,
+        }
+        if step == "discard":
+            differences = content_differences(
+                history.current(topic.draft_of), history.current(topic)
+            )
+            return confirmation_page(
+                request,
+                self,
+                topic,
+                title=f"Discard the draft of “{topic.draft_of}”?",
+                lost=(
+                    "These changes to the published page will be lost. The published page "
+                    "stays as it is."
+                    if differences
+                    else "The draft changes nothing on the published page: nothing is lost."
+                ),
+                differences=differences,
+                button="Yes, discard the draft",
+                back="No, keep the draft",
+                **common,
+            )
+        below = list(
+            Topic.objects.pages()
+            .filter(path__startswith=f"{topic.path}/", status=Status.PUBLISHED)
+            .order_by("path")
+        )
+        notes = [
+            "Readers following a link to it get “page not found”; it leaves search, the A to Z "
+            "and the home page. Nothing is deleted: a publisher can bring it back as a draft, "
+            "to publish again."
+        ]
+        if getattr(topic, "pending_draft", None) is not None:
+            notes.append("Its draft of changes is kept.")
+        return confirmation_page(
+            request,
+            self,
+            topic,
+            title=f"Archive “{topic}”?",
+            lost=(
+                f"“{topic}” and the {len(below)} published page{'s' if len(below) != 1 else ''} "
+                "under it will be taken off the public site:"
+                if below
+                else f"“{topic}” will be taken off the public site."
+            ),
+            notes=[*(f"“{page.title}” ({page.path})" for page in below), *notes],
+            button="Yes, archive it",
+            back="No, keep it published",
+            **common,
+        )

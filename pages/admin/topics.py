@@ -2,18 +2,30 @@
 delete what, and the extra views (workflow, changes, narrative help) mixed in from their own
 modules."""
 
+import copy
+
 from django.contrib import admin, messages
-from django.db import models
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.db import models, router, transaction
+from django.forms.formsets import all_valid
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pages.admin.changes import ChangesViews
-from pages.admin.forms import TopicForm
+from pages.admin.forms import (
+    TopicForm,
+    is_refused,
+    posted_as_loaded,
+    save_all_but,
+    saved_since,
+    summarise_errors,
+)
 from pages.admin.inlines import SectionInline, TopicLinkInline, editable
-from pages.admin.narrative import NarrativeViews, reference_examples
+from pages.admin.narrative import NarrativeViews, figure_help
 from pages.admin.releases import release_view, releases_view
 from pages.admin.steps import WorkflowViews, workflow_panel
 from pages.models import Status, Topic
@@ -52,7 +64,10 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
     list_select_related = ["author", "owner", "team", "draft_of"]
     inlines = [SectionInline, TopicLinkInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "parent", "sort_order", "seen_version"]}),
+        (
+            None,
+            {"fields": ["replace_theirs", "title", "slug", "parent", "sort_order", "seen_version"]},
+        ),
         ("For readers and search", {"fields": ["summary", "keywords"]}),
         ("Data shown", {"fields": ["area", "comparators", "comparator_group"]}),
         ("Contact and review", {"fields": ["author", "last_updated", "review_due"]}),
@@ -126,8 +141,8 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
             ),
             path("<int:pk>/numbers/", view(self.numbers_view), name="pages_topic_numbers"),
             path(
-                "<int:pk>/workflow/",
-                view(require_POST(self.workflow_view)),
+                "<int:pk>/workflow/",  # a GET asks before a step that loses something
+                view(require_http_methods(["GET", "POST"])(self.workflow_view)),
                 name="pages_topic_workflow",
             ),
             path("<int:pk>/changes/", view(self.changes_view), name="pages_topic_changes"),
@@ -137,8 +152,8 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
                 name="pages_topic_compare",
             ),
             path(
-                "<int:pk>/changes/revert/",
-                view(require_POST(self.revert_view)),
+                "<int:pk>/changes/revert/",  # a GET asks first
+                view(require_http_methods(["GET", "POST"])(self.revert_view)),
                 name="pages_topic_revert",
             ),
             *super().get_urls(),
@@ -155,6 +170,98 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
             models.Q(status=Status.PUBLISHED, draft_of__isnull=True) | looked_after_by(user)
         )
 
+    # --- Saving around a conflict ----------------------------------------------------------
+    # Django's admin saves a page with its sections all or nothing. When someone else saved a
+    # section (or the page's own fields) after this form was loaded, only that part is refused:
+    # everything else is saved, and the form comes back with the refused part as the officer
+    # wrote it, beside what the other person saved.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST" or object_id is None or "_saveasnew" in request.POST:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            shown_again = self.save_around_conflicts(request, object_id)
+            return super().changeform_view(
+                shown_again or request, object_id, form_url, extra_context
+            )
+
+    def save_around_conflicts(self, request: HttpRequest, object_id: str) -> HttpRequest | None:
+        """If the only reason the posted form cannot be saved is that someone else saved some
+        of its parts since it was loaded, save every other part, and return the request to
+        show the form again with: the page as it is now, and the refused parts as posted.
+        None (nothing saved here) when there is no such conflict or anything else is wrong,
+        for the admin to save, or show every error, as it always does."""
+        topic = self.get_object(request, unquote(object_id))
+        if (
+            topic is None
+            or not self.has_change_permission(request, topic)
+            or not saved_since(request.POST, topic)
+        ):
+            return None
+        ModelForm = self.topic_form_class(request, topic)
+        form = ModelForm(request.POST, request.FILES, instance=topic)
+        formsets, _ = self._create_formsets(request, form.instance, change=True)
+        form.is_valid()
+        all_valid(formsets)
+        parts = [(form, None), *((f, fs) for fs in formsets for f in fs.forms)]
+        refused = [f for f, _ in parts if is_refused(f)]
+        if not refused:
+            return None
+        for part, formset in parts:
+            deleted = formset is not None and part.cleaned_data.get("DELETE")
+            if part not in refused and part.errors and not deleted:
+                return None
+        if any(formset.non_form_errors() for formset in formsets):
+            return None
+        saved = []
+        if form in refused:
+            topic.refresh_from_db()  # the form put the officer's refused values on it
+        else:
+            if form.has_changed():
+                saved.append("the page's own fields")
+            self.save_model(request, self.save_form(request, form, change=True), form, True)
+            if form.has_changed():
+                form.save_m2m()
+        for formset in formsets:
+            saved += save_all_but(formset, refused)
+        if saved:
+            self.log_change(request, topic, f"Saved {', '.join(saved)}; the rest was refused.")
+            messages.success(
+                request,
+                f"Saved: {', '.join(saved)}. The changes listed below were not saved.",
+            )
+        again = copy.copy(request)
+        again.POST = posted_as_loaded(
+            request.POST,
+            ModelForm(instance=self.get_object(request, unquote(object_id))),
+            [
+                self.fresh_formset(request, FormSet, inline, topic)
+                for FormSet, inline in self.get_formsets_with_inlines(request, topic)
+            ],
+            refused,
+        )
+        again._files = MultiValueDict()  # anything uploaded was saved with its part
+        return again
+
+    def topic_form_class(self, request: HttpRequest, topic: Topic):
+        fields = flatten_fieldsets(self.get_fieldsets(request, topic))
+        return self.get_form(request, topic, change=True, fields=fields)
+
+    def fresh_formset(self, request, FormSet, inline, topic: Topic):
+        return FormSet(
+            instance=topic,
+            prefix=FormSet.get_default_prefix(),
+            queryset=inline.get_queryset(request),
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if request.method == "POST":
+            context["error_summary"] = summarise_errors(
+                context["adminform"].form,
+                [inline.formset for inline in context["inline_admin_formsets"]],
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         topic = self.get_object(request, object_id)
@@ -170,8 +277,10 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
             )
             return redirect("admin:pages_topic_changelist")
         if topic is not None:
+            help_groups = figure_help(topic)
             extra_context.update(
-                reference_help=reference_examples(topic),
+                figure_help=help_groups,
+                figure_help_data=[group.as_json() for group in help_groups],
                 preview_url=reverse("admin:pages_topic_preview", args=[topic.pk]),
                 numbers_url=reverse("admin:pages_topic_numbers", args=[topic.pk]),
                 workflow=workflow_panel(request, topic),

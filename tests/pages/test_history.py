@@ -180,7 +180,9 @@ def test_reverting_a_draft_puts_back_its_text_and_sections(officer, draft):
     assert bodies(draft) == {"prevalence": "Changed again.", "vaping": "A new section."}
 
     version = offered(officer, draft, saved_at)
-    response = officer.post(reverse("admin:pages_topic_revert", args=[draft.pk]), {"at": version})
+    response = officer.post(
+        reverse("admin:pages_topic_revert", args=[draft.pk]), {"at": version, "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == change_url(draft)
@@ -212,7 +214,9 @@ def test_reverting_a_published_page_makes_a_draft_and_leaves_the_public_page(
     ]
     first = offered(officer, page, written)
 
-    response = officer.post(reverse("admin:pages_topic_revert", args=[page.pk]), {"at": first})
+    response = officer.post(
+        reverse("admin:pages_topic_revert", args=[page.pk]), {"at": first, "confirm": "yes"}
+    )
 
     reverted = Topic.objects.get(draft_of=page)
     assert response["Location"] == change_url(reverted)
@@ -237,7 +241,9 @@ def test_reverting_a_page_with_a_pending_draft_says_the_draft_is_replaced(office
     save(officer, pending, {}, prevalence="Unpublished words.")
 
     response = officer.post(
-        reverse("admin:pages_topic_revert", args=[page.pk]), {"at": first}, follow=True
+        reverse("admin:pages_topic_revert", args=[page.pk]),
+        {"at": first, "confirm": "yes"},
+        follow=True,
     )
 
     assert "replacing what the draft held" in response.content.decode()
@@ -266,7 +272,9 @@ def test_an_officer_who_does_not_look_after_the_page_cannot_revert_it(draft):
     stranger, _ = logged_in("bryn")
 
     assert stranger.get(changes_url(draft)).status_code == 403
-    response = stranger.post(reverse("admin:pages_topic_revert", args=[draft.pk]), {"at": version})
+    response = stranger.post(
+        reverse("admin:pages_topic_revert", args=[draft.pk]), {"at": version, "confirm": "yes"}
+    )
 
     assert response.status_code == 403
     assert bodies(draft)["prevalence"] == "Changed text."
@@ -302,7 +310,7 @@ def test_reverting_keeps_who_looks_after_the_page(officer, publisher, draft, tea
 
     response = officer.post(
         reverse("admin:pages_topic_revert", args=[draft.pk]),
-        {"at": offered(officer, draft, version_at)},
+        {"at": offered(officer, draft, version_at), "confirm": "yes"},
     )
 
     assert response.status_code == 302
@@ -319,7 +327,7 @@ def test_reverting_to_an_address_another_page_has_taken_is_refused_in_words(offi
 
     response = officer.post(
         reverse("admin:pages_topic_revert", args=[draft.pk]),
-        {"at": offered(officer, draft, old_at)},
+        {"at": offered(officer, draft, old_at), "confirm": "yes"},
         follow=True,
     )
 

@@ -193,7 +193,7 @@ def import_data(client: Client, topic: Topic) -> str:
 
 def revert(client: Client, topic: Topic) -> str:
     url = reverse("admin:pages_topic_revert", args=[topic.pk])
-    response = client.post(url, {"at": topic.first_version_at.isoformat()})
+    response = client.post(url, {"at": topic.first_version_at.isoformat(), "confirm": "yes"})
     reverted = Section.objects.get(topic=topic).body == "First."
     if not reverted and not sent_to_login(response):
         assert response.status_code == 403

@@ -310,10 +310,10 @@ def test_archive_hides_the_page_and_its_children(client, officer, publisher, sit
     health, smoking = site["health"], site["smoking"]
     assert client.get(smoking.get_absolute_url()).status_code == 200
 
-    step(officer, health, "archive")
+    step(officer, health, "archive", confirm="yes")
     assert reload(health).status == Status.PUBLISHED  # officers cannot
 
-    step(publisher, health, "archive")
+    step(publisher, health, "archive", confirm="yes")
 
     assert reload(health).status == Status.ARCHIVED
     assert client.get(health.get_absolute_url()).status_code == 404
@@ -444,10 +444,10 @@ def test_an_officer_discards_a_draft_and_the_published_page_is_unchanged(
     draft = Topic.objects.get(draft_of=smoking)
     save_section(officer, draft, "prevalence", "Text that will be thrown away.")
 
-    step(other_officer, draft, "discard")  # not theirs
+    step(other_officer, draft, "discard", confirm="yes")  # not theirs
     assert Topic.objects.filter(pk=draft.pk).exists()
 
-    response = step(officer, draft, "discard")
+    response = step(officer, draft, "discard", confirm="yes")
     assert response.status_code == 302 and response.url == change_url(smoking)
     assert not Topic.objects.filter(pk=draft.pk).exists()
     assert "Published text." in html(client.get(smoking.get_absolute_url()))
@@ -460,7 +460,7 @@ def test_a_draft_of_an_archived_page_is_not_published_until_the_page_is_back(
     smoking = site["smoking"]
     step(officer, smoking, "edit")
     draft = Topic.objects.get(draft_of=smoking)
-    step(publisher, smoking, "archive")
+    step(publisher, smoking, "archive", confirm="yes")
 
     response = publisher.post(
         reverse("admin:pages_topic_workflow", args=[draft.pk]), {"step": "publish"}, follow=True
