@@ -70,19 +70,43 @@ def start() -> None:
     ensure_env_file()
     manage = (PYTHON, "manage.py")
     run(*manage, "migrate", "--no-input")
-    # All of England's areas (ONS), then the demo: both are safe to run again.
+    # All of England's areas (ONS), then the demo: both are safe to run again. Neither
+    # overwrites what was edited since (an area's name, a page, a section, a figure): the demo
+    # says what it kept, and only `load_demo --reset` (which asks) puts it back.
     run(*manage, "load_geography")
     run(*manage, "load_demo")
-    # An officer who looks after the demo pages, and a publisher who approves them.
-    run(*manage, "create_officer", "officer", "--team", "Children and families intelligence")
-    run(*manage, "create_officer", "publisher", "--role", "Publisher")
+    # An officer who looks after the demo pages, and a publisher who approves them. An account
+    # that exists is left as it is: only a new one gets (and prints) a password.
+    team = ("--team", "Children and families intelligence")
+    run(*manage, "create_officer", "officer", *team, "--keep-existing")
+    run(*manage, "create_officer", "publisher", "--role", "Publisher", "--keep-existing")
     print("\nThe site: http://127.0.0.1:8000/   Officers' admin: http://127.0.0.1:8000/admin/")
     print(
-        "Log in with a login printed above: the officer edits the demo pages as drafts, the "
-        "publisher publishes them. Stop the site with Ctrl+C.\n",
+        "Log in with a login printed above (an existing login keeps its password): the "
+        "officer edits the demo pages as drafts, the publisher publishes them. Stop the site "
+        "with Ctrl+C.\n",
         flush=True,
     )
-    run(*manage, "runserver", "127.0.0.1:8000")
+    # Scheduled releases and pages go out through the same worker (every minute).
+    run(*manage, "schedule_publishing")
+    serve_with_worker(manage)
+
+
+def serve_with_worker(manage: tuple[str | Path, ...]) -> None:
+    """The site and, beside it, the task worker that runs imports (and scheduled releases);
+    Ctrl+C, or either one stopping, stops both."""
+    worker = subprocess.Popen([str(a) for a in (*manage, "db_worker", "--no-reload")], cwd=ROOT)
+    print(f"Task worker started (process {worker.pid}): it runs the imports.", flush=True)
+    try:
+        run(*manage, "runserver", "127.0.0.1:8000")
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        print("Stopped the site and the task worker.", flush=True)
 
 
 def test(pytest_args: list[str]) -> None:

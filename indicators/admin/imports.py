@@ -22,16 +22,18 @@ changes anything is a POST with Django's CSRF check.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from indicators import tasks
 from indicators.admin import blank_template, uploads
 from indicators.admin.forms import (
     BlankTemplateForm,
@@ -64,11 +66,13 @@ from indicators.admin.import_records import (
     SourceMappingAdmin,
 )
 from indicators.exports import CONTENT_TYPES
-from indicators.importing import ImportReport, import_values
-from indicators.models import ImportBatch, SourceMapping
+from indicators.importing import ImportReport
+from indicators.models import ImportBatch, ImportRun, SourceMapping
 
 #: Recent imports listed on the upload page.
 RECENT_IMPORTS = 5
+#: In a run's choices: where it was started ("upload": the file was just uploaded).
+ORIGIN = "_origin"
 
 
 # --- Upload, preview, confirm -------------------------------------------------------------------
@@ -90,6 +94,16 @@ class ValueImportMixin:
                 "import/confirm/",
                 view(require_POST(self.confirm_view)),
                 name="indicators_value_import_confirm",
+            ),
+            path(
+                "import/run/<uuid:run_id>/",
+                view(self.run_view),
+                name="indicators_value_import_run",
+            ),
+            path(
+                "import/run/<uuid:run_id>/status/",
+                view(self.run_status_view),
+                name="indicators_value_import_run_status",
             ),
             path(
                 "import/template/",
@@ -123,8 +137,7 @@ class ValueImportMixin:
         upload = self._upload_for(request, form)
         if not isinstance(upload, uploads.Upload):
             return upload
-        report = self._run(request, upload, form, dry_run=True)
-        return self._preview_page(request, upload, report, form)
+        return self._start(request, upload, tasks.choices_data(request.POST), dry_run=True)
 
     def confirm_view(self, request: HttpRequest) -> HttpResponse:
         """Import for real. A file with rejected rows changes nothing unless the officer chose
@@ -134,16 +147,51 @@ class ValueImportMixin:
         upload = self._upload_for(request, form)
         if not isinstance(upload, uploads.Upload):
             return upload
-        if form.errors:  # a mistake in a field the officer typed: shown, nothing imported
-            report = self._run(request, upload, form, dry_run=True)
-            return self._preview_page(request, upload, report, form)
-        report = self._run(request, upload, form, dry_run=False)
+        # A mistake in a field the officer typed is shown in a preview; nothing is imported.
+        dry_run = bool(form.errors)
+        return self._start(request, upload, tasks.choices_data(request.POST), dry_run=dry_run)
+
+    def run_view(self, request: HttpRequest, run_id: str) -> HttpResponse:
+        """An import run: its progress until it has finished, then its preview, or what the
+        import did."""
+        require(can_import(request.user))
+        run = self._own_run(request, run_id)
+        if not run.finished or run.state == ImportRun.State.FAILED:
+            return TemplateResponse(
+                request,
+                "admin/indicators/value/import_progress.html",
+                {**self._context(request, f"Reading “{run.file_name}”"), "run": run},
+            )
+        report = tasks.report_of(run)
+        path = uploads.UploadStore(request.user.pk).path(run.upload)
+        upload = uploads.Upload(
+            sha256=run.upload, name=run.file_name, size=run.file_size, path=path or Path()
+        )
+        choices = ImportChoicesForm(tasks.posted(run.choices))
+        choices.is_valid()
+        assert report is not None  # a finished run keeps its report
+        if run.dry_run:
+            if run.choices.get(ORIGIN) == ["upload"] and (
+                report.file_errors
+                and not (report.unmapped or report.left_out or report.needs_period)
+            ):
+                # Nothing in it can be imported as it is: say why, next to the file field.
+                uploads.UploadStore(request.user.pk).delete(run.upload)
+                uploads.forget(request, run.upload)
+                form = UploadForm({"file_format": choices.cleaned_data.get("file_format")})
+                form.is_valid()  # bound, without its file: the file's errors are ours
+                form.errors["file"] = form.error_class(report.file_errors)
+                return self._upload_page(request, form)
+            return self._preview_page(request, upload, report, choices)
         if report.rejected:
-            return self._preview_page(request, upload, report, form, refused=refusal(report))
-        uploads.UploadStore(request.user.pk).delete(upload.sha256)
-        uploads.forget(request, upload.sha256)
+            return self._preview_page(request, upload, report, choices, refused=refusal(report))
         batch = report.batch
         assert batch is not None  # an import that was not rejected is recorded
+        if run.shown:  # the outcome was reported once already
+            return redirect("admin:indicators_importbatch_change", batch.pk)
+        ImportRun.objects.filter(pk=run.pk).update(shown=True)
+        uploads.UploadStore(request.user.pk).delete(upload.sha256)
+        uploads.forget(request, upload.sha256)
         self.log_addition(request, batch, [{"added": {}}])
         level = messages.INFO if report.nothing_changed else messages.SUCCESS
         staged = (
@@ -156,6 +204,30 @@ class ValueImportMixin:
             request, level, f"Imported “{upload.name}”. {' '.join(report.summary())}{staged}"
         )
         return redirect("admin:indicators_importbatch_change", batch.pk)
+
+    def run_status_view(self, request: HttpRequest, run_id: str) -> JsonResponse:
+        """How far a run has got, for the progress page's script."""
+        require(can_import(request.user))
+        run = self._own_run(request, run_id)
+        return JsonResponse(
+            {
+                "state": run.state,
+                "state_label": run.get_state_display(),
+                "finished": run.finished,
+                "rows_read": run.rows_read,
+                "rows_expected": run.rows_expected,
+                "percent": run.percent,
+                "seconds_left": run.seconds_left,
+                "figures_checked": run.figures_checked,
+                "figures_written": run.figures_written,
+            }
+        )
+
+    def _own_run(self, request: HttpRequest, run_id: str) -> ImportRun:
+        run = ImportRun.objects.filter(pk=run_id, user=request.user).first()
+        if run is None:
+            raise Http404("There is no such import of yours.")
+        return run
 
     def blank_template_view(self, request: HttpRequest) -> HttpResponse:
         """The blank template for an indicator (``?indicator=<slug>&file=csv|xlsx``)."""
@@ -187,24 +259,15 @@ class ValueImportMixin:
         upload = uploads.Upload(
             sha256=sha256, name=upload_file.name, size=upload_file.size, path=store.path(sha256)
         )
-        choices = ImportChoicesForm(
-            {
-                "upload": sha256,
-                "file_format": form.cleaned_data["file_format"],
-                "add_areas": "on" if form.cleaned_data["add_areas"] else "",
-                "period": form.cleaned_data["period"],
-            }
+        choices = {
+            "upload": sha256,
+            "file_format": form.cleaned_data["file_format"],
+            "add_areas": "on" if form.cleaned_data["add_areas"] else "",
+            "period": form.cleaned_data["period"],
+        }
+        return self._start(
+            request, upload, {**tasks.choices_data(choices), ORIGIN: ["upload"]}, dry_run=True
         )
-        choices.full_clean()
-        report = self._run(request, upload, choices, dry_run=True)
-        if report.file_errors and not (report.unmapped or report.left_out or report.needs_period):
-            # Nothing in it can be imported as it is: say why, next to the file field.
-            store.delete(sha256)
-            uploads.forget(request, sha256)
-            for error in report.file_errors:
-                form.add_error("file", error)
-            return self._upload_page(request, form)
-        return self._preview_page(request, upload, report, choices)
 
     def _upload_for(
         self, request: HttpRequest, form: ImportChoicesForm
@@ -242,34 +305,17 @@ class ValueImportMixin:
         )
         return redirect("admin:indicators_value_import")
 
-    def _run(
+    def _start(
         self,
         request: HttpRequest,
         upload: uploads.Upload,
-        form: ImportChoicesForm,
+        choices: dict[str, list[str]],
         *,
         dry_run: bool,
-    ) -> ImportReport:
-        data = form.cleaned_data
-        aliases, confirmed = form.alias_choices()
-        return import_values(
-            source=upload.path,
-            file_name=upload.name,
-            user=request.user,
-            mappings=form.mappings(),
-            remember=True,
-            add_areas=data["add_areas"],
-            apply_valid_rows=data["apply_valid_rows"],
-            dry_run=dry_run,
-            file_format=data["file_format"],
-            allowed_indicators=allowed_indicators(request.user),
-            area_aliases=aliases,
-            confirmed_aliases=confirmed,
-            column_roles=form.column_roles(),
-            period=data.get("period", ""),
-            period_readings=form.period_readings(),
-            stage=True,  # the public see the figures when a publisher releases them
-        )
+    ) -> HttpResponse:
+        """Hand the import to the task worker, and go to its page, which follows it."""
+        run = tasks.start_run(user=request.user, upload=upload, choices=choices, dry_run=dry_run)
+        return redirect("admin:indicators_value_import_run", run.pk)
 
     # Pages -------------------------------------------------------------------------------------
 
@@ -374,3 +420,30 @@ __all__ = [
     "can_import",
     "can_undo",
 ]
+
+
+def import_options(
+    form: ImportChoicesForm, user: Any, upload: uploads.Upload, *, dry_run: bool
+) -> dict[str, Any]:
+    """What `import_values` is given for an officer's upload and choices (`tasks.run_import`
+    runs it)."""
+    data = form.cleaned_data
+    aliases, confirmed = form.alias_choices()
+    return {
+        "source": upload.path,
+        "file_name": upload.name,
+        "user": user,
+        "mappings": form.mappings(),
+        "remember": True,
+        "add_areas": data.get("add_areas", False),
+        "apply_valid_rows": data.get("apply_valid_rows", False),
+        "dry_run": dry_run,
+        "file_format": data.get("file_format", "auto"),
+        "allowed_indicators": allowed_indicators(user),
+        "area_aliases": aliases,
+        "confirmed_aliases": confirmed,
+        "column_roles": form.column_roles(),
+        "period": data.get("period", ""),
+        "period_readings": form.period_readings(),
+        "stage": True,  # the public see the figures when a publisher releases them
+    }

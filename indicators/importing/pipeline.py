@@ -83,7 +83,7 @@ class Import:
     area_aliases: Mapping[str, str]
     confirmed_aliases: Mapping[str, str]
     column_roles: Mapping[str, str]
-    progress: Callable[[int], None] | None
+    progress: Callable[[ImportReport], None] | None
     progress_every: int
     preview_limit: int
     allowed: frozenset[int] | None
@@ -153,7 +153,8 @@ class Import:
         report = self.report
         report.rows_read += 1
         if self.progress is not None and report.rows_read % self.progress_every == 0:
-            self.progress(report.rows_read)
+            report.figures_waiting = len(self.repeats.pending)
+            self.progress(report)
         if row.kind == "blank":
             report.rows_blank += 1
             report.row_without_figures(BLANK_OR_NOTE)
@@ -369,6 +370,7 @@ class Import:
     def finish(self) -> None:
         assert self.batch is not None
         self._flush()
+        self.report.figures_waiting = 0
         self.writer.forget()
         self.areas.finish()
         self.report.errors.sort(key=lambda error: error.row)

@@ -193,6 +193,8 @@ class ImportReport:
     figures_changed: int = 0
     figures_unchanged: int = 0
     figures_duplicate: int = 0
+    #: Figures checked and waiting to be compared with those held (for progress reports).
+    figures_waiting: int = 0
     figures_computed: int = 0
 
     skipped_areas: dict[str, Tally] = field(default_factory=dict)

@@ -99,7 +99,7 @@ def import_values(
     area_aliases: Mapping[str, str] | None = None,
     confirmed_aliases: Mapping[str, str] | None = None,
     column_roles: Mapping[str, str] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[ImportReport], None] | None = None,
     file_format: str = "auto",
     preview_limit: int = PREVIEW_LIMIT,
     allowed_indicators: Collection[int] | None = None,
@@ -117,7 +117,7 @@ def import_values(
     maps old area codes to current ones; ``confirmed_aliases`` are those the officer confirmed
     where the file's names do not show them right (see `areas`). ``column_roles`` says what
     columns of the file are (see `mappings`), remembered as the mappings are. ``progress`` is
-    called with the number of rows read.
+    called with the report so far, every `PROGRESS_EVERY` rows read.
     ``allowed_indicators``, if given, are the indicators the user may import figures for; a
     row with figures for any other is rejected (see ``pages.permissions``).
 

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0012_public_indicators'),
+        ("indicators", "0012_public_indicators"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importbatch',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, help_text='When a running import last wrote a batch of figures: one that has not for a long while has stopped (its process ended) and is cleaned up.', null=True),
+            model_name="importbatch",
+            name="heartbeat_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When a running import last wrote a batch of figures: one that has not for a long while has stopped (its process ended) and is cleaned up.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='importbatch',
-            name='status',
-            field=models.CharField(choices=[('applied', 'Applied'), ('rejected', 'Rejected (nothing changed)'), ('undone', 'Undone'), ('unchanged', 'Unchanged (nothing to undo)'), ('running', 'Running')], default='applied', max_length=10),
+            model_name="importbatch",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("applied", "Applied"),
+                    ("rejected", "Rejected (nothing changed)"),
+                    ("undone", "Undone"),
+                    ("unchanged", "Unchanged (nothing to undo)"),
+                    ("running", "Running"),
+                ],
+                default="applied",
+                max_length=10,
+            ),
         ),
     ]

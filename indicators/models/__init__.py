@@ -13,7 +13,7 @@ from indicators.models.areas import (
     ComparatorGroup,
 )
 from indicators.models.breakdowns import Breakdown, BreakdownQuerySet, BreakdownType
-from indicators.models.imports import ImportBatch, ImportChange, SourceMapping
+from indicators.models.imports import ImportBatch, ImportChange, ImportRun, SourceMapping
 from indicators.models.indicators import (
     REVIEWED_FIELDS,
     DefinitionChange,
@@ -58,6 +58,7 @@ __all__ = [
     "DefinitionChange",
     "ImportBatch",
     "ImportChange",
+    "ImportRun",
     "Indicator",
     "IndicatorQuerySet",
     "Period",

@@ -3,6 +3,8 @@ undone), and which of our indicators a source's own indicators are."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -278,3 +280,75 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} in {self.batch}: row {self.row_number}"
+
+
+class ImportRun(models.Model):
+    """An import run by the task worker for an officer: the preview of an uploaded file, or
+    its import once confirmed. The request that starts it returns at once; the worker reads
+    the file, saying how far it has got (`rows_read`, and the figures checked and written so
+    far), and keeps the report for the page that shows it, which the officer may leave and
+    come back to (`indicators.tasks`)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed (nothing changed)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_runs"
+    )
+    upload = models.CharField("SHA-256 of the upload", max_length=64)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    dry_run = models.BooleanField(default=True, help_text="A preview: nothing is kept.")
+    choices = models.JSONField(default=dict, help_text="The officer's choices, as posted.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_expected = models.PositiveIntegerField(
+        default=0, help_text="An estimate from the file's size and its first rows (0: unknown)."
+    )
+    figures_checked = models.PositiveIntegerField(default=0)
+    figures_written = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the run failed, for the officer.")
+    report = models.BinaryField(null=True, blank=True, editable=False)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    shown = models.BooleanField(
+        default=False, help_text="The officer has been shown the outcome of an import."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        """How far through the file, as a whole percentage, if it can be told."""
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_expected:
+            return None
+        return min(99, int(100 * self.rows_read / self.rows_expected))
+
+    @property
+    def seconds_left(self) -> int | None:
+        """A guess at the seconds left, from the pace so far."""
+        percent = self.percent
+        if self.state != self.State.RUNNING or not percent or self.started_at is None:
+            return None
+        elapsed = (self.updated_at - self.started_at).total_seconds()
+        return max(int(elapsed * (100 - percent) / percent), 0)
+
+    def __str__(self) -> str:
+        kind = "Preview" if self.dry_run else "Import"
+        return f"{kind} of {self.file_name} ({self.get_state_display().lower()})"

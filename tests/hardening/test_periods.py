@@ -20,6 +20,7 @@ from indicators.importing import import_values
 from indicators.models import Period, Value
 from pages.services import create_officer
 from tests.factories import IndicatorFactory, lancashire_areas
+from tests.indicators.runs import through_run
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +66,15 @@ def test_the_admin_import_answers_with_the_row_not_a_500(site):
     client = Client()
     client.force_login(user)
 
-    response = client.post(
-        reverse("admin:indicators_value_import"),
-        {"file": SimpleUploadedFile("f.csv", csv("0001/02"), "text/csv"), "file_format": "auto"},
+    response = through_run(
+        client,
+        client.post(
+            reverse("admin:indicators_value_import"),
+            {
+                "file": SimpleUploadedFile("f.csv", csv("0001/02"), "text/csv"),
+                "file_format": "auto",
+            },
+        ),
     )
 
     assert response.status_code == 200

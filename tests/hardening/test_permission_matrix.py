@@ -26,6 +26,7 @@ MATRIX = {
     "axes.accessattempt": ("----", "----", "v-cd"),
     "axes.accessfailurelog": ("----", "----", "v-cd"),
     "axes.accesslog": ("----", "----", "v-cd"),
+    "django_tasks_database.dbtaskresult": ("----", "----", "v---"),
     "indicators.area": ("v---", "vac-", "vacd"),
     "indicators.areachange": ("v---", "vac-", "vacd"),
     "indicators.breakdown": ("vac-", "vac-", "vacd"),

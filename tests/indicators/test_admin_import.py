@@ -43,6 +43,7 @@ from tests.indicators.importing.conftest import (
     csv_bytes,
     fingertips_row,
 )
+from tests.indicators.runs import through_run
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,9 @@ def officer_client(client: Client, officer) -> Client:
 
 def upload(client: Client, rows, name: str = "figures.csv", **data):
     file = SimpleUploadedFile(name, csv_bytes(rows), content_type="text/csv")
-    return client.post(IMPORT_URL, {"file": file, "file_format": "auto", **data})
+    return through_run(
+        client, client.post(IMPORT_URL, {"file": file, "file_format": "auto", **data})
+    )
 
 
 def choices(response, **changes) -> dict[str, str]:
@@ -148,7 +151,7 @@ def messages_of(response) -> list[str]:
 def import_through_the_screens(client: Client, rows, name: str = "figures.csv", **changes):
     preview = upload(client, rows, name)
     assert preview.status_code == 200, preview.content
-    response = client.post(CONFIRM_URL, choices(preview, **changes))
+    response = through_run(client, client.post(CONFIRM_URL, choices(preview, **changes)))
     assert response.status_code == 302, response.content.decode()[:2000]
     client.get(response["Location"])  # as the browser would, which shows (and uses up) its message
     return ImportBatch.objects.latest("imported_at"), response
@@ -180,7 +183,7 @@ def test_upload_previews_the_new_figures_saves_nothing_and_confirm_imports_them(
     (kept,) = list((upload_root / str(officer.pk)).iterdir())
     assert kept.name == f"{report.file_hash}.csv"
 
-    response = officer_client.post(CONFIRM_URL, choices(preview))
+    response = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(preview)))
 
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
@@ -205,7 +208,7 @@ def test_importing_the_same_file_again_says_nothing_changed(site, officer_client
     assert "Nothing would change: every figure in this file is already on the site." in html
     assert "Nothing changed: this file&#x27;s figures are already on the site." in html
     assert f"import #{first.pk}" in html
-    response = officer_client.post(CONFIRM_URL, choices(preview))
+    response = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(preview)))
 
     (message,) = messages_of(response)
     assert "Nothing changed: this file's figures are already on the site." in message
@@ -230,13 +233,15 @@ def test_a_bad_row_is_shown_with_its_row_column_and_message_and_blocks_the_impor
     assert 'name="apply_valid_rows"' in html
     assert "1 row of this file has problems" in html
 
-    refused = officer_client.post(CONFIRM_URL, choices(preview))
+    refused = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(preview)))
 
     assert refused.status_code == 200
     assert "Nothing was imported: 1 row has problems" in refused.content.decode()
     assert not Value.objects.exists()
 
-    response = officer_client.post(CONFIRM_URL, choices(refused, apply_valid_rows="on"))
+    response = through_run(
+        officer_client, officer_client.post(CONFIRM_URL, choices(refused, apply_valid_rows="on"))
+    )
 
     assert response.status_code == 302
     assert sorted(Value.objects.values_list("area__code", flat=True)) == [
@@ -270,7 +275,7 @@ def test_a_fingertips_indicator_is_mapped_on_the_preview_and_remembered(
     # Choosing ours and checking again shows the figures it would import, and the rows for an
     # area the site does not hold.
     mapped = choices(preview, **{select.html_name: str(site["percentage"].pk)})
-    checked = officer_client.post(CHECK_URL, mapped)
+    checked = through_run(officer_client, officer_client.post(CHECK_URL, mapped))
     html = checked.content.decode()
     assert checked.context["report"].figures_new == 2
     assert checked.context["mapping_fields"][0][1].value() == str(site["percentage"].pk)
@@ -278,7 +283,7 @@ def test_a_fingertips_indicator_is_mapped_on_the_preview_and_remembered(
     assert "Blackburn with Darwen" in html
     assert not Value.objects.exists()
 
-    response = officer_client.post(CONFIRM_URL, choices(checked))
+    response = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(checked)))
 
     assert response.status_code == 302
     assert Value.objects.filter(indicator=site["percentage"]).count() == 2
@@ -293,7 +298,7 @@ def test_a_fingertips_indicator_is_mapped_on_the_preview_and_remembered(
     preview = upload(officer_client, later, "fingertips-2013.csv")
     assert preview.context["mapping_fields"] == []
     assert preview.context["report"].figures_new == 1
-    officer_client.post(CONFIRM_URL, choices(preview))
+    through_run(officer_client, officer_client.post(CONFIRM_URL, choices(preview)))
     assert Value.objects.filter(period__code="2013/14").get().value == Decimal("22.0")
 
 
@@ -304,12 +309,14 @@ def test_a_file_of_unmapped_indicators_can_be_left_out_for_good(site, officer_cl
     assert "None of the indicators in this file is mapped" in preview.content.decode()
     assert preview.context["can_confirm"]
 
-    refused = officer_client.post(CONFIRM_URL, choices(preview))
+    refused = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(preview)))
     assert refused.status_code == 200
     assert "Nothing was imported. None of the indicators" in refused.content.decode()
     assert not SourceMapping.objects.exists()
 
-    left_out = officer_client.post(CONFIRM_URL, choices(refused, **{"map-0": "-"}))
+    left_out = through_run(
+        officer_client, officer_client.post(CONFIRM_URL, choices(refused, **{"map-0": "-"}))
+    )
 
     assert left_out.status_code == 302
     assert "Left out, as mapped: 90812" in messages_of(left_out)[-1]
@@ -333,18 +340,23 @@ def test_ees_measure_columns_are_mapped_one_by_one_and_areas_can_be_added(site, 
     keys = [row.key for row, _, _ in preview.context["mapping_fields"]]
     assert keys == ["CPP_subsequent_percent", "CPP_subsequent_number"]
 
-    checked = officer_client.post(
-        CHECK_URL, choices(preview, **{"map-0": str(site["percentage"].pk), "map-1": "-"})
+    checked = through_run(
+        officer_client,
+        officer_client.post(
+            CHECK_URL, choices(preview, **{"map-0": str(site["percentage"].pk), "map-1": "-"})
+        ),
     )
     html = checked.content.decode()
     assert checked.context["report"].figures_new == 1
     assert "1 row for 1 area not on this site was skipped." in html
-    checked = officer_client.post(CHECK_URL, choices(checked, add_areas="on"))
+    checked = through_run(
+        officer_client, officer_client.post(CHECK_URL, choices(checked, add_areas="on"))
+    )
     assert checked.context["report"].areas_added == ["E06000008"]
     assert "The import would add 1 area: E06000008." in checked.content.decode()
     assert not Area.objects.filter(code="E06000008").exists()
 
-    response = officer_client.post(CONFIRM_URL, choices(checked))
+    response = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(checked)))
 
     assert response.status_code == 302
     assert Area.objects.get(code="E06000008").name == "BwD"
@@ -489,7 +501,9 @@ def test_a_template_imported_untouched_changes_nothing(site, officer_client):
     template = officer_client.get(TEMPLATE_URL, {"indicator": "re-referrals", "file": "xlsx"})
     file = SimpleUploadedFile("template.xlsx", template.content)
 
-    preview = officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    preview = through_run(
+        officer_client, officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    )
 
     assert "form" in preview.context and not preview.context["form"].errors, preview.context[
         "form"
@@ -549,8 +563,16 @@ def test_staff_without_the_import_permission_are_refused(viewer_client, site):
     assert IMPORT_URL not in changelist.content.decode()
     assert viewer_client.get(IMPORT_URL).status_code == 403
     assert upload(viewer_client, GOOD_ROWS).status_code == 403
-    assert viewer_client.post(CONFIRM_URL, {"upload": "0" * 64}).status_code == 403
-    assert viewer_client.post(CHECK_URL, {"upload": "0" * 64}).status_code == 403
+    assert (
+        through_run(
+            viewer_client, viewer_client.post(CONFIRM_URL, {"upload": "0" * 64})
+        ).status_code
+        == 403
+    )
+    assert (
+        through_run(viewer_client, viewer_client.post(CHECK_URL, {"upload": "0" * 64})).status_code
+        == 403
+    )
     assert viewer_client.get(TEMPLATE_URL, {"indicator": "cpp-rate"}).status_code == 403
     assert (
         viewer_client.get(reverse("admin:indicators_sourcemapping_changelist")).status_code == 403
@@ -582,7 +604,7 @@ def test_undo_needs_permission_to_change_and_delete_values(site, officer_client,
 def test_anonymous_visitors_are_sent_to_log_in(client, site):
     for response in (
         client.get(IMPORT_URL),
-        client.post(CONFIRM_URL, {"upload": "0" * 64}),
+        through_run(client, client.post(CONFIRM_URL, {"upload": "0" * 64})),
         client.get(TEMPLATE_URL, {"indicator": "cpp-rate"}),
     ):
         assert response.status_code == 302
@@ -593,7 +615,7 @@ def test_every_post_needs_the_csrf_token(site, officer):
     client = Client(enforce_csrf_checks=True)
     client.force_login(officer)
     assert upload(client, GOOD_ROWS).status_code == 403
-    assert client.post(CONFIRM_URL, {"upload": "0" * 64}).status_code == 403
+    assert through_run(client, client.post(CONFIRM_URL, {"upload": "0" * 64})).status_code == 403
     batch = ImportBatch.objects.create(file_name="x.csv", status="applied")
     undo_url = reverse("admin:indicators_importbatch_undo", args=[batch.pk])
     assert client.post(undo_url).status_code == 403
@@ -607,14 +629,16 @@ def test_only_a_hash_this_session_uploaded_is_accepted(site, officer_client, cli
     data = choices(preview)
 
     for bad in ("../../../etc/passwd", "A" * 64, data["upload"][:-1]):
-        response = officer_client.post(CONFIRM_URL, {**data, "upload": bad})
+        response = through_run(
+            officer_client, officer_client.post(CONFIRM_URL, {**data, "upload": bad})
+        )
         assert response["Location"] == IMPORT_URL
         assert "could not be read" in messages_of(response)[0]
 
     # The same file, named by its hash, from another session (even the same officer's).
     other = Client()
     other.force_login(officer)
-    response = other.post(CONFIRM_URL, data)
+    response = through_run(other, other.post(CONFIRM_URL, data))
     assert response["Location"] == IMPORT_URL
     assert "no longer here" in messages_of(response)[0]
     assert not Value.objects.exists()
@@ -623,9 +647,11 @@ def test_only_a_hash_this_session_uploaded_is_accepted(site, officer_client, cli
 def test_a_confirmed_upload_cannot_be_imported_twice(site, officer_client):
     preview = upload(officer_client, GOOD_ROWS)
     data = choices(preview)
-    first = officer_client.post(CONFIRM_URL, data)
+    first = through_run(officer_client, officer_client.post(CONFIRM_URL, data))
 
-    again = officer_client.post(CONFIRM_URL, data)  # e.g. the button pressed twice
+    again = through_run(
+        officer_client, officer_client.post(CONFIRM_URL, data)
+    )  # e.g. the button pressed twice
 
     assert again["Location"] == first["Location"]
     assert "has already been imported" in messages_of(again)[-1]
@@ -650,7 +676,9 @@ def test_a_file_that_is_not_a_table_is_refused_on_the_upload_page(
 ):
     file = SimpleUploadedFile("figures.csv", b"%PDF-1.7 not really")
 
-    response = officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    response = through_run(
+        officer_client, officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    )
 
     assert response.status_code == 200
     (error,) = response.context["form"].errors["file"]
@@ -701,7 +729,7 @@ def test_a_50000_row_file_goes_through_preview_and_confirm(site, officer_client)
     started = time.perf_counter()
     preview = upload(officer_client, rows, "national.csv")
     previewed = time.perf_counter()
-    response = officer_client.post(CONFIRM_URL, choices(preview))
+    response = through_run(officer_client, officer_client.post(CONFIRM_URL, choices(preview)))
     finished = time.perf_counter()
 
     assert preview.context["report"].figures_new == BIG_ROWS

@@ -23,6 +23,7 @@ from indicators.importing.reading import (
 from indicators.models import ImportBatch
 from pages.services import create_officer
 from tests.indicators.importing.conftest import csv_bytes
+from tests.indicators.runs import through_run
 
 IMPORT_URL = reverse("admin:indicators_value_import")
 ROWS = [
@@ -100,9 +101,12 @@ def test_an_upload_over_the_set_limit_is_refused_through_the_admin(
     content = csv_bytes(ROWS)
     assert len(content) > 50
 
-    response = officer_client.post(
-        IMPORT_URL,
-        {"file": SimpleUploadedFile("figures.csv", content), "file_format": "auto"},
+    response = through_run(
+        officer_client,
+        officer_client.post(
+            IMPORT_URL,
+            {"file": SimpleUploadedFile("figures.csv", content), "file_format": "auto"},
+        ),
     )
 
     (error,) = file_errors(response)
@@ -119,9 +123,12 @@ def test_an_upload_at_the_set_limit_goes_on_to_the_preview(settings, officer_cli
     content = csv_bytes(ROWS)
     settings.IMPORT_MAX_BYTES = len(content)
 
-    response = officer_client.post(
-        IMPORT_URL,
-        {"file": SimpleUploadedFile("figures.csv", content), "file_format": "auto"},
+    response = through_run(
+        officer_client,
+        officer_client.post(
+            IMPORT_URL,
+            {"file": SimpleUploadedFile("figures.csv", content), "file_format": "auto"},
+        ),
     )
 
     assert response.status_code == 200
@@ -180,9 +187,12 @@ def test_a_small_archive_is_not_refused_for_its_ratio_alone(tmp_path):
 
 
 def test_a_zip_bomb_is_refused_through_the_admin_and_not_kept(officer, officer_client, upload_root):
-    response = officer_client.post(
-        IMPORT_URL,
-        {"file": SimpleUploadedFile("figures.xlsx", zip_bomb()), "file_format": "auto"},
+    response = through_run(
+        officer_client,
+        officer_client.post(
+            IMPORT_URL,
+            {"file": SimpleUploadedFile("figures.xlsx", zip_bomb()), "file_format": "auto"},
+        ),
     )
 
     (error,) = file_errors(response)

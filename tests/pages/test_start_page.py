@@ -468,8 +468,9 @@ def queries(user: User) -> list[str]:
 # A publisher's page: the session and the user (2); their permissions (2); awaiting approval:
 # drafts in review, staged imports, scheduled pages, scheduled releases and who scheduled them
 # (the audit log), definition changes (6); my pages: drafts and pages in review, reviews due (2);
-# recent imports (1) and the user's imports still running (1); broken live figures: the sections, then the indicators, areas, figures
-# and periods they name, and the figures of the areas ranked against (6; one more where a
+# recent imports (1) and the user's imports still running (1); broken live figures: the
+# sections, then the indicators, areas, figures and periods they name, and the figures of the
+# areas ranked against (6; one more where a
 # reference names a breakdown); the people the lists name (1).
 PUBLISHER_QUERIES = 21
 # An officer's: no approval panel (6 fewer).

@@ -240,7 +240,8 @@ class Command(BaseCommand):
             pairs[key] = value
         return pairs
 
-    def _progress(self, rows: int) -> None:
+    def _progress(self, report: ImportReport) -> None:
+        rows = report.rows_read
         if rows % PROGRESS_EVERY == 0:
             self.stderr.write(f"  … {rows:,} rows read")
 

@@ -59,6 +59,7 @@ from tests.factories import (
     UserFactory,
     lancashire_areas,
 )
+from tests.indicators.runs import through_run
 
 pytestmark = pytest.mark.django_db
 
@@ -869,7 +870,7 @@ def posted(response, **changes) -> dict:
 
 def upload(client, path: Path):
     file = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
-    return client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    return through_run(client, client.post(IMPORT_URL, {"file": file, "file_format": "auto"}))
 
 
 def test_the_preview_asks_what_a_column_is_once(officer_client, cpp, write_bytes):
@@ -883,7 +884,9 @@ def test_the_preview_asks_what_a_column_is_once(officer_client, cpp, write_bytes
     assert 'name="column-0"' in html and "Total, Male, Female, Unknown" in html
     assert not Value.objects.exists()
 
-    done = officer_client.post(CONFIRM_URL, posted(preview, **{"column-0": "sex"}))
+    done = through_run(
+        officer_client, officer_client.post(CONFIRM_URL, posted(preview, **{"column-0": "sex"}))
+    )
 
     assert done.status_code == 302, done.content.decode()[:3000]
     assert Value.objects.filter(breakdown__dimension="sex").exists()
@@ -899,17 +902,23 @@ def test_the_preview_offers_aliases_and_asks_to_confirm_them(officer_client, pla
     preview = upload(officer_client, path)
     assert 'name="aliases"' in preview.content.decode()  # the area is skipped: offered
 
-    checked = officer_client.post(CHECK_URL, posted(preview, aliases="E10000006=E06000063"))
+    checked = through_run(
+        officer_client,
+        officer_client.post(CHECK_URL, posted(preview, aliases="E10000006=E06000063")),
+    )
 
     html = checked.content.decode()
     assert "Old area codes to confirm" in html
     assert "which the file calls “Cumbria”, as Cumberland" in html
-    refused = officer_client.post(CONFIRM_URL, posted(checked))
+    refused = through_run(officer_client, officer_client.post(CONFIRM_URL, posted(checked)))
     assert refused.status_code == 200 and not Value.objects.exists()
     assert "Nothing was imported: the importer has questions" in refused.content.decode()
 
-    done = officer_client.post(
-        CONFIRM_URL, posted(checked, confirmed_aliases=["E10000006=E06000063"])
+    done = through_run(
+        officer_client,
+        officer_client.post(
+            CONFIRM_URL, posted(checked, confirmed_aliases=["E10000006=E06000063"])
+        ),
     )
     assert done.status_code == 302, done.content.decode()[:3000]
     assert Value.objects.get().area.code == "E06000063"
@@ -918,7 +927,10 @@ def test_the_preview_offers_aliases_and_asks_to_confirm_them(officer_client, pla
 def test_a_mistyped_alias_on_the_preview_is_explained(officer_client, plans, write_csv):
     lancashire_areas()
     preview = upload(officer_client, template_file(write_csv, plans, "E10000006", "Cumbria"))
-    checked = officer_client.post(CHECK_URL, posted(preview, aliases="E10000006 to E06000063"))
+    checked = through_run(
+        officer_client,
+        officer_client.post(CHECK_URL, posted(preview, aliases="E10000006 to E06000063")),
+    )
     # The same preview, told why beside the field, the officer's text kept to correct.
     assert checked.status_code == 200
     html = checked.content.decode()
@@ -1071,16 +1083,21 @@ def test_a_refused_alias_is_dropped_not_asked_about_or_used(officer_client):
     file = SimpleUploadedFile(
         "SFR36_CLA2013.csv", (REAL / "sfr_wide.csv").read_bytes(), content_type="text/csv"
     )
-    preview = officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    preview = through_run(
+        officer_client, officer_client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    )
     choices = {
         select.html_name: str(Indicator.objects.get(slug="cla-count").pk)
         if row.key == "CLA_Mar2013"
         else "-"
         for row, select, _ in preview.context["form"].mapping_fields
     }
-    checked = officer_client.post(
-        CHECK_URL,
-        posted(preview, aliases="E06000048=E12000002", period="2013-03-31", **choices),
+    checked = through_run(
+        officer_client,
+        officer_client.post(
+            CHECK_URL,
+            posted(preview, aliases="E06000048=E12000002", period="2013-03-31", **choices),
+        ),
     )
     html = checked.content.decode()
     assert "an area of one kind never becomes the other" in html
@@ -1092,7 +1109,7 @@ def sfr_preview(client):
     file = SimpleUploadedFile(
         "SFR36_CLA2013.csv", (REAL / "sfr_wide.csv").read_bytes(), content_type="text/csv"
     )
-    preview = client.post(IMPORT_URL, {"file": file, "file_format": "auto"})
+    preview = through_run(client, client.post(IMPORT_URL, {"file": file, "file_format": "auto"}))
     count = str(Indicator.objects.get(slug="cla-count").pk)
     choices = {
         select.html_name: count if row.key == "CLA_Mar2013" else "-"
@@ -1117,7 +1134,10 @@ def test_a_typo_in_the_previews_fields_is_shown_beside_it_keeping_every_choice(
     preview, choices = sfr_preview(officer_client)
     good = {"period": "2013-03-31", "aliases": "E06000048=E06000057"}
 
-    shown = officer_client.post(url, posted(preview, **choices, **{**good, field: typed}))
+    shown = through_run(
+        officer_client,
+        officer_client.post(url, posted(preview, **choices, **{**good, field: typed})),
+    )
 
     assert shown.status_code == 200 and not Value.objects.exists()
     form = shown.context["form"]
@@ -1135,8 +1155,11 @@ def test_a_tampered_hidden_field_still_starts_again_saying_why_once(officer_clie
     IndicatorFactory(slug="cla-count", name="Children looked after", unit="count", multiplier=1)
     preview, choices = sfr_preview(officer_client)
 
-    sent = officer_client.post(
-        CHECK_URL, posted(preview, **choices, period="March 2013", upload="not-a-hash")
+    sent = through_run(
+        officer_client,
+        officer_client.post(
+            CHECK_URL, posted(preview, **choices, period="March 2013", upload="not-a-hash")
+        ),
     )
 
     assert sent.status_code == 302

@@ -31,6 +31,7 @@ from indicators.models import (
 from pages.demo import content
 from pages.services import create_officer
 from tests.factories import AreaFactory, IndicatorFactory, SectionFactory, TopicFactory
+from tests.indicators.runs import through_run
 
 pytestmark = pytest.mark.django_db
 
@@ -853,8 +854,11 @@ def test_the_preview_says_how_each_measures_years_are_read_and_remembers_the_cho
     file = SimpleUploadedFile(
         "d3.csv", real("ees_cin_reporting_year.csv").read_bytes(), content_type="text/csv"
     )
-    preview = officer_client.post(
-        reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+    preview = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+        ),
     )
     assert preview.status_code == 200
     map_percent = {
@@ -862,8 +866,11 @@ def test_the_preview_says_how_each_measures_years_are_read_and_remembers_the_cho
         for index, (row, _, _) in enumerate(preview.context["mapping_fields"])
     }
 
-    checked = officer_client.post(
-        reverse("admin:indicators_value_import_check"), posted(preview, **map_percent)
+    checked = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import_check"), posted(preview, **map_percent)
+        ),
     )
 
     html = checked.content.decode()
@@ -874,12 +881,18 @@ def test_the_preview_says_how_each_measures_years_are_read_and_remembers_the_cho
     assert "Every row of the file, for each measure column (23 rows)" in html
 
     # Chosen (the same as the figures decide, but chosen: so remembered for the source).
-    again = officer_client.post(
-        reverse("admin:indicators_value_import_check"),
-        posted(checked, **{select.html_name: "financial-year-ending"}),
+    again = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import_check"),
+            posted(checked, **{select.html_name: "financial-year-ending"}),
+        ),
     )
     assert "2013 (Reporting year) read as 2012/13" in again.content.decode()
-    done = officer_client.post(reverse("admin:indicators_value_import_confirm"), posted(again))
+    done = through_run(
+        officer_client,
+        officer_client.post(reverse("admin:indicators_value_import_confirm"), posted(again)),
+    )
 
     assert done.status_code == 302
     mapping = SourceMapping.objects.get(source="ees", key="CPP_subsequent_percent")
@@ -891,16 +904,22 @@ def test_the_preview_asks_for_the_period_of_an_sfr_file(officer_client):
     file = SimpleUploadedFile(
         "SFR36_CLA2013.csv", real("sfr_wide.csv").read_bytes(), content_type="text/csv"
     )
-    preview = officer_client.post(
-        reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+    preview = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+        ),
     )
 
     assert preview.status_code == 200
     html = preview.content.decode()
     assert "The period of the file's figures" in html
     assert "This file has no year or period column" in html
-    with_period = officer_client.post(
-        reverse("admin:indicators_value_import_check"), posted(preview, period="31/03/2013")
+    with_period = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import_check"), posted(preview, period="31/03/2013")
+        ),
     )
     assert "This file has no year or period column" not in with_period.content.decode()
     assert with_period.context["form"]["period"].value() == "31/03/2013"
@@ -1080,16 +1099,22 @@ def test_the_preview_lists_a_years_question_and_points_to_where_it_is_answered(o
     file = SimpleUploadedFile(
         "d3.csv", real("ees_cin_reporting_year.csv").read_bytes(), content_type="text/csv"
     )
-    preview = officer_client.post(
-        reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+    preview = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import"), {"file": file, "file_format": "auto"}
+        ),
     )
     map_percent = {
         f"map-{index}": str(indicator.pk) if row.key == "CPP_subsequent_percent" else "-"
         for index, (row, _, _) in enumerate(preview.context["mapping_fields"])
     }
 
-    checked = officer_client.post(
-        reverse("admin:indicators_value_import_check"), posted(preview, **map_percent)
+    checked = through_run(
+        officer_client,
+        officer_client.post(
+            reverse("admin:indicators_value_import_check"), posted(preview, **map_percent)
+        ),
     )
 
     html = checked.content.decode()

@@ -1,0 +1,47 @@
+"""Scheduled publishing through the task worker: `publish_scheduled` runs every minute as a
+task that enqueues its own next run, so that the worker the start command runs for imports
+also releases scheduled figures and publishes scheduled pages, with no cron line to set up.
+`manage.py publish_scheduled` does the same once, for a deployment that prefers cron."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django_tasks import task
+
+#: How often scheduled releases and pages are looked for.
+EVERY = datetime.timedelta(minutes=1)
+TASK_PATH = "pages.tasks.publish_scheduled"
+
+
+@task()
+def publish_scheduled() -> dict[str, int]:
+    """Release the scheduled imports and publish the scheduled pages that are due (figures
+    first, so that a page published at the same time shows them), then come back in a
+    minute."""
+    from indicators.releases import publish_due as release_due
+    from pages.workflow import publish_due
+
+    try:
+        released = release_due()
+        published = publish_due()
+    finally:
+        ensure_scheduled(after=timezone.now() + EVERY)
+    return {"released": len(released), "published": len(published)}
+
+
+def ensure_scheduled(*, after: datetime.datetime | None = None) -> bool:
+    """Enqueue the next run unless one is waiting already (on the database backend, where the
+    queue can be asked); True if one was enqueued."""
+    from django_tasks import task_backends
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if isinstance(task_backends[publish_scheduled.backend], DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists()
+        if waiting:
+            return False
+        publish_scheduled.using(run_after=after or timezone.now()).enqueue()
+        return True
+    return False  # the immediate backend (tests) would run it for ever

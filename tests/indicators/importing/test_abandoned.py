@@ -1,0 +1,63 @@
+"""An import whose process ended while it ran (killed, the machine stopped) leaves staged
+figures nobody sees under a running record with no heartbeat: the next import (or
+`sweep_abandoned`) takes them back, with the periods it had added, and keeps the record as
+rejected, saying why. A running import that is alive is left alone."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from indicators.importing.batches import ABANDONED_AFTER, sweep_abandoned
+from indicators.models import ImportBatch, ImportChange, Period, Value
+from tests.factories import AreaFactory, IndicatorFactory, PeriodFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def running(minutes_ago: float) -> ImportBatch:
+    batch = ImportBatch.objects.create(
+        file_name="killed.csv",
+        status=ImportBatch.Status.RUNNING,
+        release=ImportBatch.Release.STAGED,
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+    )
+    period = PeriodFactory(code=f"20{10 + int(minutes_ago) % 80}/{11 + int(minutes_ago) % 80}")
+    batch.periods_added.add(period)
+    value = Value.objects.create(
+        indicator=IndicatorFactory(),
+        area=AreaFactory(),
+        period=period,
+        value=5,
+        is_staged=True,
+        import_batch=batch,
+    )
+    ImportChange.objects.create(
+        batch=batch,
+        value=value,
+        indicator=value.indicator,
+        area=value.area,
+        period=period,
+        action=ImportChange.Action.CREATED,
+        row_number=2,
+    )
+    return batch
+
+
+def test_an_abandoned_import_is_taken_back_and_a_live_one_left():
+    dead = running(ABANDONED_AFTER.total_seconds() / 60 + 5)
+    alive = running(1)
+
+    swept = sweep_abandoned()
+
+    assert [batch.pk for batch in swept] == [dead.pk]
+    dead.refresh_from_db()
+    assert dead.status == ImportBatch.Status.REJECTED
+    assert "stopped before it finished" in dead.notes
+    assert not Value.objects.filter(import_batch=dead).exists()
+    assert not ImportChange.objects.filter(batch=dead).exists()
+    assert not Period.objects.filter(added_by_imports=dead).exists()  # its period went too
+    assert Value.objects.filter(import_batch=alive, is_staged=True).count() == 1
+    assert ImportBatch.objects.get(pk=alive.pk).status == ImportBatch.Status.RUNNING
