@@ -29,6 +29,7 @@ from django.utils import timezone
 from audit.log import record
 from audit.models import AuditEvent
 from core.caching import bump_content_version
+from core.formatting import day_and_time
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.writing import DATA_FIELDS, delete_written
 from indicators.models import ImportBatch, ImportChange, Period, Value
@@ -292,8 +293,7 @@ def schedule_release(
         AuditEvent.Action.SCHEDULE,
         user=user,
         target=batch,
-        detail=f"Scheduled the release of import #{batch.pk} for "
-        f"{timezone.localtime(when):%d/%m/%Y %H:%M}.",
+        detail=f"Scheduled the release of import #{batch.pk} for {day_and_time(when)}.",
     )
     return batch
 

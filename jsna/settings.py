@@ -162,6 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# One way to write a date everywhere, the admin included: "19 March 2014" (jsna/formats).
+FORMAT_MODULE_PATH = ["jsna.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

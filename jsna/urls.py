@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from pages.dashboard import start_page_view
 
@@ -10,14 +10,20 @@ admin.site.site_header = f"{settings.SITE_NAME}: officers' admin"
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Data and pages"
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever a page says: the site's icon is an SVG (its
+    address is asked for here, when a browser asks, since collectstatic names it)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     # The officers' start page answers at the admin's index (reverse("admin:index")), before the
     # stock index; it shows the stock index's list of every model too.
     path("admin/", admin.site.admin_view(start_page_view)),
     path("admin/", admin.site.urls),
     path("data/", include("indicators.urls")),
-    # Browsers ask for /favicon.ico whatever a page says: the site's icon is an SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("", include("pages.urls")),
 ]
 # Uploaded files (MEDIA_ROOT) are never served directly: a topic's downloads go through

@@ -36,3 +36,19 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Run the task worker (`manage.py db_worker`) until the queue is empty, in this test's
+    own transaction: the worker's check for stale connections would otherwise close the test's
+    connection (it is not in autocommit, inside the test's transaction)."""
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    return run

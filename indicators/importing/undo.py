@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.log import record
 from audit.models import AuditEvent
-from core.formatting import long_date
+from core.formatting import day_and_time, long_date
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.batches import AnyUser, is_saved_user
 from indicators.importing.writing import BATCH_SIZE, DATA_FIELDS
@@ -258,8 +258,7 @@ def _check_undoable(batch: ImportBatch) -> None:
     ]
     if later:
         names = ", ".join(
-            f"“{other.file_name}” ({timezone.localtime(other.imported_at):%d/%m/%Y %H:%M})"
-            for other in later
+            f"“{other.file_name}” ({day_and_time(other.imported_at)})" for other in later
         )
         parts.append(f"Later imports changed them: {names}. Undo those first, latest first.")
     else:

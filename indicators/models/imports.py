@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.formatting import day_and_time
 from indicators.models.areas import Area
 from indicators.models.breakdowns import Breakdown
 from indicators.models.indicators import Indicator
@@ -165,7 +166,7 @@ class ImportBatch(models.Model):
         )
 
     def __str__(self) -> str:
-        when = self.imported_at.strftime("%d/%m/%Y %H:%M") if self.imported_at else "not saved"
+        when = day_and_time(self.imported_at) if self.imported_at else "not saved"
         return f"{self.file_name} ({when})"
 
 

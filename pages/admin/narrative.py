@@ -185,7 +185,7 @@ class NarrativeViews:
             topics = topics.filter(looked_after_by(request.user))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Your pages to review" if mine else "Pages to review",
+            "title": "Your pages needing attention" if mine else "Pages needing attention",
             "opts": self.model._meta,
             "review": build_review(topics),
             "mine": mine,

@@ -75,6 +75,8 @@ class Visitor:
         self.problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def _on_request_failed(self, request: Request) -> None:
+        if request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or ""):
+            return  # the tab's icon, still loading when the test moved on to the next page
         self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _on_response(self, response: Response) -> None:

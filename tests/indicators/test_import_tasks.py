@@ -11,7 +11,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 
 from indicators import tasks
@@ -166,7 +165,9 @@ def test_a_failing_import_takes_back_what_it_wrote(officer_client, monkeypatch):
     assert not ImportBatch.objects.exists()
 
 
-def test_with_the_database_backend_the_upload_waits_for_the_worker(officer_client, settings):
+def test_with_the_database_backend_the_upload_waits_for_the_worker(
+    officer_client, settings, run_worker
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     response = officer_client.post(IMPORT_URL, {"file": big_file(40), "file_format": "auto"})
     run = ImportRun.objects.get()
@@ -179,7 +180,7 @@ def test_with_the_database_backend_the_upload_waits_for_the_worker(officer_clien
     assert "<progress" in html and "Waiting to start" in html
     assert 'http-equiv="refresh"' in html  # without JavaScript it reloads itself
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run_worker()
 
     run.refresh_from_db()
     assert run.state == ImportRun.State.DONE

@@ -22,7 +22,7 @@ def database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_the_worker_publishes_a_due_page_and_queues_its_next_look(database_tasks):
+def test_the_worker_publishes_a_due_page_and_queues_its_next_look(database_tasks, run_worker):
     page = TopicFactory(title="Smoking", status=Status.DRAFT)
     page.publish_at = timezone.now() - datetime.timedelta(minutes=1)
     page.save()
@@ -30,7 +30,7 @@ def test_the_worker_publishes_a_due_page_and_queues_its_next_look(database_tasks
     call_command("schedule_publishing", verbosity=0)  # again: still one in the queue
     assert DBTaskResult.objects.filter(task_path=tasks.TASK_PATH, status="READY").count() == 1
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run_worker()
 
     assert Topic.objects.get(pk=page.pk).status == Status.PUBLISHED
     done = DBTaskResult.objects.filter(task_path=tasks.TASK_PATH, status="SUCCESSFUL").get()
