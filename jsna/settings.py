@@ -169,7 +169,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Front-end libraries come from the npm registry (package.json and its lock file) and are
 # served as static files under vendor/; nothing is loaded from a CDN.
@@ -179,6 +179,11 @@ STATICFILES_DIRS += [
     for name in ("chart.js",)
     if (NODE_MODULES / name / "dist").is_dir()
 ]
+
+# Where uploads wait between an import's preview and its confirmation (indicators.admin.uploads):
+# a folder the web server and the task worker both read. Default: the system's temporary one.
+if os.environ.get("IMPORT_UPLOAD_ROOT"):
+    IMPORT_UPLOAD_ROOT = os.environ["IMPORT_UPLOAD_ROOT"]
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -194,12 +199,40 @@ STORAGES = {
     },
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "jsna",
+# The whole-page cache (core/caching.py). One process: local memory, as each gunicorn worker
+# keeps its own. Several processes or machines: a Redis server they share (REDIS_URL, e.g.
+# redis://cache.internal:6379/0), so that a page built by one is served by all. Keys are
+# "page:<content version>:<path>", so sites sharing one Redis need a database number each.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    redis_url = urlsplit(REDIS_URL)
+    if redis_url.scheme not in {"redis", "rediss"} or not redis_url.hostname:
+        raise ImproperlyConfigured(
+            "REDIS_URL must look like redis://host:6379/0 (or rediss:// for TLS), "
+            f"not {REDIS_URL!r}."
+        )
+    if TESTING and (xdist_worker := os.environ.get("PYTEST_XDIST_WORKER", "")):
+        # Each test process (gw0, gw1, ...) gets a database of its own, counted from the
+        # URL's: cache.clear() before each test empties a whole database (FLUSHDB), which a
+        # key prefix would not protect.
+        database = int(redis_url.path.strip("/") or 0) + int(xdist_worker.removeprefix("gw"))
+        REDIS_URL = redis_url._replace(path=f"/{database}").geturl()
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering fails the request (an error page) after two
+            # seconds, rather than holding a gunicorn worker until it times out.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "jsna",
+        }
+    }
 
 LOGIN_URL = "admin:login"
 

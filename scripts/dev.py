@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py start  # install, migrate, load the demo, print a login, run the site
     python3 scripts/dev.py test   # install what the tests need, run the whole test suite
+    python3 scripts/dev.py serve  # run the site as production does: DEBUG off, gunicorn
 
 Each step is skipped when it has nothing to do, so running it again is quick.
 """
@@ -92,13 +93,16 @@ def start() -> None:
     serve_with_worker(manage)
 
 
-def serve_with_worker(manage: tuple[str | Path, ...]) -> None:
-    """The site and, beside it, the task worker that runs imports (and scheduled releases);
-    Ctrl+C, or either one stopping, stops both."""
+def serve_with_worker(
+    manage: tuple[str | Path, ...], server: tuple[str | Path, ...] | None = None
+) -> None:
+    """The site (`server`, by default Django's development server) and, beside it, the task
+    worker that runs imports (and scheduled releases); Ctrl+C, or either one stopping, stops
+    both."""
     worker = subprocess.Popen([str(a) for a in (*manage, "db_worker", "--no-reload")], cwd=ROOT)
     print(f"Task worker started (process {worker.pid}): it runs the imports.", flush=True)
     try:
-        run(*manage, "runserver", "127.0.0.1:8000")
+        run(*(server or (*manage, "runserver", "127.0.0.1:8000")))
     finally:
         if worker.poll() is None:
             worker.terminate()
@@ -109,6 +113,50 @@ def serve_with_worker(manage: tuple[str | Path, ...]) -> None:
         print("Stopped the site and the task worker.", flush=True)
 
 
+def dotenv_values(path: Path) -> dict[str, str]:
+    """The NAME=value lines of a .env file (enough to see what it sets; the site itself reads
+    it with python-dotenv)."""
+    values = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, equals, value = line.strip().removeprefix("export ").partition("=")
+            if equals and not name.startswith("#"):
+                values[name.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def serve() -> None:
+    """The site as production runs it: DEBUG off, static files collected (hashed and
+    compressed, served by whitenoise), the database migrated, gunicorn with the settings in
+    deploy/gunicorn.conf.py, and the task worker beside it."""
+    from_file = {} if os.environ.get("DJANGO_DOTENV_DISABLED") else dotenv_values(ENV_FILE)
+    missing = [
+        name
+        for name in ("SECRET_KEY", "ALLOWED_HOSTS")
+        if not (os.environ[name] if name in os.environ else from_file.get(name))
+    ]
+    if missing:
+        sys.exit(
+            f"serve runs the site as production does, with DEBUG off, so it needs "
+            f"{' and '.join(missing)}: set {'them' if len(missing) > 1 else 'it'} in the "
+            f"environment or in {ENV_FILE.name} (see .env.example). To try it on this "
+            "computer, over plain HTTP:\n\n"
+            "    SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \\\n"
+            "    ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 \\\n"
+            "    python3 scripts/dev.py serve"
+        )
+    # The environment wins over .env, so DEBUG=1 written there for `start` does not apply.
+    os.environ["DEBUG"] = "0"
+    install("")
+    manage = (PYTHON, "manage.py")
+    run(*manage, "collectstatic", "--no-input", "--verbosity", "0")
+    run(*manage, "migrate", "--no-input")
+    run(*manage, "schedule_publishing")
+    gunicorn = (PYTHON, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py")
+    print("Stop the site and the task worker with Ctrl+C.", flush=True)
+    serve_with_worker(manage, server=gunicorn)
+
+
 def test(pytest_args: list[str]) -> None:
     install("test")
     # On every core (pytest-xdist, one test database per worker); a -n given here comes later
@@ -117,11 +165,13 @@ def test(pytest_args: list[str]) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"start", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"start", "test", "serve"}:
         sys.exit(__doc__)
     try:
         if sys.argv[1] == "start":
             start()
+        elif sys.argv[1] == "serve":
+            serve()
         else:
             test(sys.argv[2:])
     except subprocess.CalledProcessError as error:

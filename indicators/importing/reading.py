@@ -52,7 +52,7 @@ HEADER_SEARCH_ROWS = 10
 Source = str | os.PathLike | IO[bytes]
 
 #: How much an .xlsx file may unpack to, unless ``settings.IMPORT_XLSX_MAX_UNPACKED_BYTES``
-#: says otherwise: 20 times the admin's 50 MB upload limit. A workbook of 100,000 rows of our
+#: says otherwise: 1,000 MB. A workbook of 100,000 rows of our
 #: template unpacks to about 32 MB, so a sheet filled to Excel's 1,048,576 rows fits.
 DEFAULT_XLSX_MAX_UNPACKED_BYTES = 20 * 50 * 1024 * 1024
 #: Real workbooks unpack to 5 to 20 times their size (30 for the most repetitive figures);
