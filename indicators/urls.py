@@ -24,6 +24,9 @@ urlpatterns = [
         name="indicator_download",
     ),
     path("areas/", cache_public_page(views.AreaListView.as_view()), name="area_list"),
+    # Before the area pages' addresses, which would otherwise read "find" as an area's slug.
+    path("areas/find/", views.AreaFindView.as_view(), name="area_find"),
+    path("areas/suggest/", views.area_suggestions, name="area_suggest"),
     path(
         "areas/<slug:slug>/", cache_public_page(views.AreaDetailView.as_view()), name="area_detail"
     ),

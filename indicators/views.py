@@ -6,14 +6,14 @@ from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import patch_cache_control
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_tables2 import SingleTableMixin
 
-from indicators import selectors
+from indicators import area_search, selectors
 from indicators.exports import check_format, values_download
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
 from indicators.models import Area, Indicator, PublishedValue, Value
@@ -151,3 +151,36 @@ class ValuesDownloadView(View):
                 "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
             )
         return values_download(form.values(), fmt, form.cleaned_data["indicator"].slug)
+
+
+class AreaFindView(TemplateView):
+    """`/data/areas/find/?q=…`: an area by name or GSS code. One clear match (the code, or the
+    only area of that name) goes straight to its page; otherwise the matches are listed, or
+    the visitor is told that no area has that name and how else to find it."""
+
+    template_name = "indicators/area_find.html"
+    max_results = 50
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        query = area_search.clean_query(request.GET.get("q", ""))
+        matches = area_search.find_areas(query)
+        clear = area_search.clear_match(matches)
+        if clear is not None:
+            return redirect(clear.area.url)
+        context = self.get_context_data(
+            query=query,
+            matches=matches[: self.max_results],
+            match_count=len(matches),
+            max_query_length=area_search.MAX_QUERY_LENGTH,
+            **kwargs,
+        )
+        return self.render_to_response(context)
+
+
+def area_suggestions(request: HttpRequest) -> JsonResponse:
+    """`/data/areas/suggest/?q=…`: the best few areas for what has been typed so far, for the
+    area finder's suggestions: `{"query": …, "results": [{name, code, type, parent, former,
+    url}, …]}`."""
+    query = area_search.clean_query(request.GET.get("q", ""))
+    matches = area_search.find_areas(query, limit=area_search.SUGGESTIONS)
+    return JsonResponse({"query": query, "results": [match.as_json() for match in matches]})

@@ -1,7 +1,6 @@
-"""The public A to Z and site search.
+"""The site search (the A to Z is in `pages.a_z`, whose names are also importable from here).
 
-The A to Z lists every published topic under its title and under each of its keywords, and
-is cached (it changes only when a topic is saved or deleted). Search looks through published
+Search looks through published
 topics (title, keywords, summary, section headings, narrative and the names of the indicators
 their sections show) and through those indicators themselves:
 
@@ -10,8 +9,17 @@ their sections show) and through those indicators themselves:
 - elsewhere (SQLite) with a fallback that splits the query into words, trims common English
   endings and matches each word at the start of a word in any field, every word being needed.
 
+When nothing matches the words as typed, topics whose title or keywords are close to them
+are offered instead ("safegaurding" finds the page with the keyword Safeguarding): on
+PostgreSQL by pg_trgm's trigram word similarity (migration indicators 0015), in the same
+query; elsewhere by correcting each word to the nearest word of the published titles and
+keywords (the A to Z's, cached) within an edit distance of one or two, and searching again.
+
+Areas whose name or GSS code matches (`indicators.area_search`) are listed first.
+
 Either way a search is a fixed number of queries, however many topics there are: one for the
-matching topics, one for the matching indicators, and a few to describe the page of results.
+matching areas, one for the matching topics and indicators together, and a few to describe
+the page of results (and on SQLite, for a typo, the A to Z and the search again).
 Snippets are escaped first and only then wrapped in <mark>, so nothing from the database is
 ever trusted as HTML.
 """
@@ -20,17 +28,17 @@ from __future__ import annotations
 
 import html
 import re
-import string
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     Exists,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -40,116 +48,37 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.db.models.functions import Cast, Greatest
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from indicators.area_search import AreaMatch, allowed_typos, edit_distance, find_areas
 from indicators.models import Indicator
+
+# The A to Z's names, also from here as before (and its signals connected with this module).
+from pages.a_z import (  # noqa: F401
+    LETTERS,
+    OTHER,
+    AZEntry,
+    AZIndex,
+    a_z_index,
+    forget_a_z,
+    published_topics,
+    sort_key,
+)
 from pages.markdown import render_markdown
 from pages.models import Section, Topic
-
-LETTERS = tuple(string.ascii_uppercase)
-OTHER = "#"  # The group of entries that do not start with a letter A to Z (e.g. "5 a day").
-
-A_Z_CACHE_KEY = "pages:a-z:v1"
-A_Z_CACHE_TIMEOUT = 5 * 60
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
 SEARCH_CONFIG = "english"
 SNIPPET_LENGTH = 240
-
-
-def published_topics() -> QuerySet[Topic]:
-    """Live topics none of whose ancestors is a draft: what the public can find."""
-    return Topic.objects.published()
-
-
-# --- A to Z --------------------------------------------------------------------------------
-
-
-class AZEntry(NamedTuple):
-    """One line of the A to Z: a topic under its title, or under a keyword ("see ...")."""
-
-    label: str
-    topic_title: str
-    url: str
-    is_synonym: bool
-    sort_key: str
-    letter: str
-
-
-class AZIndex(NamedTuple):
-    entries: tuple[AZEntry, ...]
-    letters: frozenset[str]  # The letters A to Z that have at least one entry.
-
-    def for_letter(self, letter: str) -> list[AZEntry]:
-        return [entry for entry in self.entries if entry.letter == letter.upper()]
-
-    def groups(self) -> list[tuple[str, list[AZEntry]]]:
-        """(letter, entries) in order A to Z, then entries that start with anything else."""
-        found = [(letter, self.for_letter(letter)) for letter in (*LETTERS, OTHER)]
-        return [(letter, entries) for letter, entries in found if entries]
-
-
-def sort_key(text: str) -> str:
-    """How an entry is filed: without case or accents, a leading "The", or leading quotes."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
-    folded = folded.casefold().strip()
-    folded = re.sub(r"^the\s+", "", folded)
-    return re.sub(r"^[\W_]+", "", folded)
-
-
-def _letter(key: str) -> str:
-    first = key[:1].upper()
-    return first if first in LETTERS else OTHER
-
-
-def _build_a_z_index() -> AZIndex:
-    entries: dict[tuple[str, str], AZEntry] = {}
-    for topic in published_topics().only("title", "path", "keywords", "draft_of").order_by():
-        url = topic.get_absolute_url()
-        labels = [(topic.title, False)] + [
-            (keyword, True)
-            for keyword in topic.keyword_list
-            if keyword.casefold() != topic.title.casefold()
-        ]
-        for label, is_synonym in labels:
-            key = sort_key(label)
-            if not key:
-                continue
-            # The same keyword given twice for one topic is listed once.
-            entries.setdefault(
-                (label.casefold(), url),
-                AZEntry(label, topic.title, url, is_synonym, key, _letter(key)),
-            )
-    ordered = sorted(
-        entries.values(),
-        key=lambda e: (e.sort_key, e.label.casefold(), e.is_synonym, sort_key(e.topic_title)),
-    )
-    letters = frozenset(entry.letter for entry in ordered if entry.letter != OTHER)
-    return AZIndex(tuple(ordered), letters)
-
-
-def a_z_index() -> AZIndex:
-    """Every A to Z entry and the letters that have entries; at most one query (cached)."""
-    index = cache.get(A_Z_CACHE_KEY)
-    if index is None:
-        index = _build_a_z_index()
-        cache.set(A_Z_CACHE_KEY, index, A_Z_CACHE_TIMEOUT)
-    return index
-
-
-@receiver(post_save, sender=Topic, dispatch_uid="pages.search.forget_a_z.save")
-@receiver(post_delete, sender=Topic, dispatch_uid="pages.search.forget_a_z.delete")
-def forget_a_z(**kwargs) -> None:
-    # Again once the transaction commits, so that a request in between cannot cache the
-    # state from before the change. (Bulk updates send no signals: the timeout covers them.)
-    cache.delete(A_Z_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(A_Z_CACHE_KEY))
+MAX_AREAS = 5  # areas listed above the topics and indicators
+#: How close (pg_trgm's word similarity, 0 to 1) a title or keyword must be to a query that
+#: matched nothing as typed: "safegaurding" and "Safeguarding" score 0.69.
+TRIGRAM_THRESHOLD = 0.5
+EXACT, TYPO = 0, 1  # how a hit matched: the words as typed, or allowing for a typo
 
 
 # --- Queries -------------------------------------------------------------------------------
@@ -252,6 +181,21 @@ class Hit(NamedTuple):
     pk: int
     rank: float
     title: str
+    tier: int = EXACT  # EXACT, or TYPO for a topic found only by allowing for a typo
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: areas by name or code, then topics and indicators."""
+
+    hits: list[Hit]
+    query: ParsedQuery  # what the hits are for (on SQLite, a typo's correction), to highlight
+    areas: list[AreaMatch] = field(default_factory=list)
+
+    @property
+    def allows_for_typos(self) -> bool:
+        """Nothing matched the words as typed: these topics are close to them."""
+        return bool(self.hits) and self.hits[0].tier == TYPO
 
 
 def indicators_on_published_topics() -> QuerySet[Indicator]:
@@ -259,26 +203,57 @@ def indicators_on_published_topics() -> QuerySet[Indicator]:
     return Indicator.objects.filter(Exists(on_page))
 
 
-def find(query: ParsedQuery) -> list[Hit]:
-    """Matching topics and indicators, best first: two queries."""
+def find(query: ParsedQuery) -> Found:
+    """Matching areas, then topics and indicators, best first: two queries (one for areas,
+    one for topics and indicators together).
+
+    When nothing matches the words as typed, topics whose titles or keywords are close to
+    them are found instead: on PostgreSQL by trigram word similarity, in the same query; on
+    SQLite by correcting each word to the nearest word of the A to Z's titles and keywords
+    (cached; one query when it is not) within an edit distance of one or two, and searching
+    again (one more query)."""
     if not query.text:
-        return []
+        return Found([], query)
+    areas = find_areas(query.text, limit=MAX_AREAS)
     if connection.vendor == "postgresql":
-        topics, indicators = _postgres_hits(query)
-    elif query.patterns:
-        topics, indicators = _fallback_hits(query)
-    else:
-        return []
-    hits = [Hit("topic", pk, float(rank), title) for pk, rank, title in topics]
-    hits += [Hit("indicator", pk, float(rank), name) for pk, rank, name in indicators]
-    hits.sort(key=lambda hit: (-hit.rank, hit.kind != "topic", hit.title.casefold(), hit.pk))
+        hits = _hits(_postgres_hits(query))
+        exact = [hit for hit in hits if hit.tier == EXACT]
+        if exact or not hits:
+            return Found(exact, query, areas)
+        # Found allowing for a typo: the correction, as on SQLite, to highlight.
+        return Found(hits, _corrected(query) or query, areas)
+    if not query.patterns:
+        return Found([], query, areas)
+    hits = _hits(_fallback_hits(query))
+    if hits:
+        return Found(hits, query, areas)
+    corrected = _corrected(query)
+    if corrected is None:
+        return Found([], query, areas)
+    return Found(_hits(_fallback_hits(corrected, tier=TYPO)), corrected, areas)
+
+
+def _hits(rows: QuerySet) -> list[Hit]:
+    hits = [Hit(kind, pk, float(rank), title, tier) for kind, pk, tier, rank, title in rows]
+    hits.sort(
+        key=lambda hit: (hit.tier, -hit.rank, hit.kind != "topic", hit.title.casefold(), hit.pk)
+    )
     return hits
 
 
-def _postgres_hits(query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
+def _kind(name: str) -> Value:
+    return Value(name, output_field=CharField())
+
+
+def _postgres_hits(query: ParsedQuery) -> QuerySet:
     # Imported here so that a SQLite-only installation never needs the PostgreSQL modules.
     from django.contrib.postgres.aggregates import StringAgg
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import (
+        SearchQuery,
+        SearchRank,
+        SearchVector,
+        TrigramWordSimilarity,
+    )
 
     def joined(field_name: str) -> Subquery:
         """The text of one field of all the topic's sections, for one vector."""
@@ -300,6 +275,7 @@ def _postgres_hits(query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
         return combined
 
     text_query = SearchQuery(query.text, config=SEARCH_CONFIG, search_type="websearch")
+    matches = Q(document=text_query)
     topics = (
         published_topics()
         .annotate(
@@ -310,28 +286,48 @@ def _postgres_hits(query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
                 (joined("heading"), "C"),
                 (joined("indicator__name"), "C"),
                 (joined("body"), "D"),
-            )
+            ),
+            # A typo's closeness to the title or a keyword (pg_trgm, migration 0015).
+            similarity=Greatest(
+                TrigramWordSimilarity(query.text, "title"),
+                TrigramWordSimilarity(query.text, "keywords"),
+            ),
         )
-        .filter(document=text_query)
-        # Four weights for five kinds of text: a match in the summary also counts a little
-        # on its own, so that it ranks above one in a section heading (both weighted C).
+        .filter(matches | Q(similarity__gte=TRIGRAM_THRESHOLD))
         .annotate(
-            rank=SearchRank(F("document"), text_query)
-            + SearchRank(SearchVector("summary", weight="C", config=SEARCH_CONFIG), text_query)
-            * Value(0.1)
+            kind=_kind("topic"),
+            tier=Case(When(matches, then=Value(EXACT)), default=Value(TYPO)),
+            # Four weights for five kinds of text: a match in the summary also counts a
+            # little on its own, so that it ranks above one in a section heading (both C).
+            rank=Case(
+                When(
+                    matches,
+                    then=SearchRank(F("document"), text_query)
+                    + SearchRank(
+                        SearchVector("summary", weight="C", config=SEARCH_CONFIG), text_query
+                    )
+                    * Value(0.1),
+                ),
+                default=F("similarity"),
+                output_field=FloatField(),
+            ),
         )
         .order_by()
-        .values_list("pk", "rank", "title")
+        .values_list("kind", "pk", "tier", "rank", "title")
     )
     indicators = (
         indicators_on_published_topics()
         .annotate(document=vector(("name", "C"), ("definition", "D")))
         .filter(document=text_query)
-        .annotate(rank=SearchRank(F("document"), text_query))
+        .annotate(
+            kind=_kind("indicator"),
+            tier=Value(EXACT),
+            rank=Cast(SearchRank(F("document"), text_query), FloatField()),
+        )
         .order_by()
-        .values_list("pk", "rank", "name")
+        .values_list("kind", "pk", "tier", "rank", "name")
     )
-    return topics, indicators
+    return topics.union(indicators, all=True)
 
 
 # Fallback weights, in the order of PostgreSQL's A to D: a word in the title counts most.
@@ -342,7 +338,7 @@ def _score(condition: Q | Exists, weight: int) -> Case:
     return Case(When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
 
 
-def _fallback_hits(query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
+def _fallback_hits(query: ParsedQuery, tier: int = EXACT) -> QuerySet:
     topics = published_topics()
     indicators = indicators_on_published_topics()
     topic_score: list[Case] = []
@@ -368,12 +364,48 @@ def _fallback_hits(query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
             _score(name, WEIGHTS["indicator"]),
             _score(definition, WEIGHTS["body"]),
         ]
-    topics = topics.annotate(rank=sum(topic_score[1:], topic_score[0]))
-    indicators = indicators.annotate(rank=sum(indicator_score[1:], indicator_score[0]))
-    return (
-        topics.order_by().values_list("pk", "rank", "title"),
-        indicators.order_by().values_list("pk", "rank", "name"),
+    topics = topics.annotate(
+        kind=_kind("topic"), tier=Value(tier), rank=sum(topic_score[1:], topic_score[0])
     )
+    indicators = indicators.annotate(
+        kind=_kind("indicator"), tier=Value(tier), rank=sum(indicator_score[1:], indicator_score[0])
+    )
+    return (
+        topics.order_by()
+        .values_list("kind", "pk", "tier", "rank", "title")
+        .union(indicators.order_by().values_list("kind", "pk", "tier", "rank", "name"), all=True)
+    )
+
+
+def _vocabulary() -> frozenset[str]:
+    """The words of published topics' titles and keywords, from the (cached) A to Z."""
+    return frozenset(
+        word
+        for entry in a_z_index().entries
+        for word in (match.group() for match in _WORD.finditer(entry.label.casefold()))
+        if len(word) > 3
+    )
+
+
+def _corrected(query: ParsedQuery) -> ParsedQuery | None:
+    """The query with each word that starts no word of the titles and keywords replaced by
+    the nearest one within its allowed edit distance (`allowed_typos`); None if none is."""
+    vocabulary = _vocabulary()
+    words, changed = [], False
+    for match in _WORD.finditer(query.text.casefold()):
+        word = match.group()
+        if word in _STOP_WORDS or any(known.startswith(stem(word)) for known in vocabulary):
+            words.append(word)
+            continue
+        allowed = allowed_typos(word)
+        distances = {known: edit_distance(word, known, allowed) for known in vocabulary}
+        close = sorted((d, known) for known, d in distances.items() if d <= allowed)
+        if close:
+            words.append(close[0][1])
+            changed = True
+        else:
+            words.append(word)
+    return parse_query(" ".join(words)) if changed else None
 
 
 # --- Results -------------------------------------------------------------------------------

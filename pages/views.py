@@ -192,7 +192,8 @@ class AZLetterView(TemplateView):
 
 
 class SearchView(TemplateView):
-    """Topics and indicators matching `q`, best first, 20 to a page."""
+    """Areas matching `q` by name or code, then topics and indicators, best first, 20 to a
+    page (the areas on the first page only)."""
 
     template_name = "pages/search.html"
     paginate_by = 20
@@ -200,16 +201,18 @@ class SearchView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         query = search.parse_query(self.request.GET.get("q", ""))
-        hits = search.find(query)
-        page = Paginator(hits, self.paginate_by).get_page(self.request.GET.get("page"))
+        found = search.find(query)
+        page = Paginator(found.hits, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             query=query,
             search_query=query.text,
             page_obj=page,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
-            results=search.describe(list(page.object_list), query),
+            results=search.describe(list(page.object_list), found.query),
+            allows_for_typos=found.allows_for_typos,
+            areas=found.areas if page.number == 1 else [],
             max_query_length=search.MAX_QUERY_LENGTH,
             # Readers who found nothing are offered the A to Z.
-            a_z_letters=search.a_z_index().letters if not hits else frozenset(),
+            a_z_letters=search.a_z_index().letters if not found.hits else frozenset(),
         )
         return context

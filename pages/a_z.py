@@ -1,0 +1,112 @@
+"""The public A to Z: every published topic under its title and under each of its keywords
+("Safeguarding: see Child protection"), grouped by first letter. It is cached (it changes only
+when a topic is saved or deleted), and its titles and keywords are also the words that the site
+search corrects a typo to on SQLite (`pages.search`)."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from pages.models import Topic
+
+LETTERS = tuple(string.ascii_uppercase)
+OTHER = "#"  # The group of entries that do not start with a letter A to Z (e.g. "5 a day").
+
+A_Z_CACHE_KEY = "pages:a-z:v1"
+A_Z_CACHE_TIMEOUT = 5 * 60
+
+
+def published_topics() -> QuerySet[Topic]:
+    """Live topics none of whose ancestors is a draft: what the public can find."""
+    return Topic.objects.published()
+
+
+class AZEntry(NamedTuple):
+    """One line of the A to Z: a topic under its title, or under a keyword ("see ...")."""
+
+    label: str
+    topic_title: str
+    url: str
+    is_synonym: bool
+    sort_key: str
+    letter: str
+
+
+class AZIndex(NamedTuple):
+    entries: tuple[AZEntry, ...]
+    letters: frozenset[str]  # The letters A to Z that have at least one entry.
+
+    def for_letter(self, letter: str) -> list[AZEntry]:
+        return [entry for entry in self.entries if entry.letter == letter.upper()]
+
+    def groups(self) -> list[tuple[str, list[AZEntry]]]:
+        """(letter, entries) in order A to Z, then entries that start with anything else."""
+        found = [(letter, self.for_letter(letter)) for letter in (*LETTERS, OTHER)]
+        return [(letter, entries) for letter, entries in found if entries]
+
+
+def sort_key(text: str) -> str:
+    """How an entry is filed: without case or accents, a leading "The", or leading quotes."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = folded.casefold().strip()
+    folded = re.sub(r"^the\s+", "", folded)
+    return re.sub(r"^[\W_]+", "", folded)
+
+
+def _letter(key: str) -> str:
+    first = key[:1].upper()
+    return first if first in LETTERS else OTHER
+
+
+def _build_a_z_index() -> AZIndex:
+    entries: dict[tuple[str, str], AZEntry] = {}
+    for topic in published_topics().only("title", "path", "keywords", "draft_of").order_by():
+        url = topic.get_absolute_url()
+        labels = [(topic.title, False)] + [
+            (keyword, True)
+            for keyword in topic.keyword_list
+            if keyword.casefold() != topic.title.casefold()
+        ]
+        for label, is_synonym in labels:
+            key = sort_key(label)
+            if not key:
+                continue
+            # The same keyword given twice for one topic is listed once.
+            entries.setdefault(
+                (label.casefold(), url),
+                AZEntry(label, topic.title, url, is_synonym, key, _letter(key)),
+            )
+    ordered = sorted(
+        entries.values(),
+        key=lambda e: (e.sort_key, e.label.casefold(), e.is_synonym, sort_key(e.topic_title)),
+    )
+    letters = frozenset(entry.letter for entry in ordered if entry.letter != OTHER)
+    return AZIndex(tuple(ordered), letters)
+
+
+def a_z_index() -> AZIndex:
+    """Every A to Z entry and the letters that have entries; at most one query (cached)."""
+    index = cache.get(A_Z_CACHE_KEY)
+    if index is None:
+        index = _build_a_z_index()
+        cache.set(A_Z_CACHE_KEY, index, A_Z_CACHE_TIMEOUT)
+    return index
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="pages.a_z.forget_a_z.save")
+@receiver(post_delete, sender=Topic, dispatch_uid="pages.a_z.forget_a_z.delete")
+def forget_a_z(**kwargs) -> None:
+    # Again once the transaction commits, so that a request in between cannot cache the
+    # state from before the change. (Bulk updates send no signals: the timeout covers them.)
+    cache.delete(A_Z_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(A_Z_CACHE_KEY))
