@@ -332,15 +332,21 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background tasks (imports, scheduled releases): Django's tasks framework, as backported for
-# 5.2 by django-tasks. The database backend keeps the queue in our own database, and
-# `manage.py db_worker` (started by `scripts/dev.py start`) runs it. Tests run each task as it
-# is enqueued (the immediate backend), unless a test chooses the database backend and a worker.
+# 5.2 by django-tasks. On one machine the database backend keeps the queue in our own
+# database; with REDIS_URL (several machines) the queue is RQ's, in the same Redis as the page
+# cache (django-tasks-rq). `manage.py run_worker` (started by `scripts/dev.py start` and
+# `serve`) runs whichever it is. Tests run each task as it is enqueued (the immediate backend),
+# unless a test chooses another backend and runs a worker.
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 60 * 60}}
+TASK_QUEUE = "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend"
 TASKS = {
     "default": {
         "BACKEND": (
             "django_tasks.backends.immediate.ImmediateBackend"
             if TESTING and not env_bool("TASKS_IN_DATABASE", default=False)
-            else "django_tasks_db.DatabaseBackend"
+            else TASK_QUEUE
         )
     }
 }

@@ -32,16 +32,33 @@ def publish_scheduled() -> dict[str, int]:
 
 
 def ensure_scheduled(*, after: datetime.datetime | None = None) -> bool:
-    """Enqueue the next run unless one is waiting already (on the database backend, where the
-    queue can be asked); True if one was enqueued."""
+    """Enqueue the next run unless one is waiting already (on the database's queue or RQ's,
+    which can be asked); True if one was enqueued."""
     from django_tasks import task_backends
     from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
 
-    if isinstance(task_backends[publish_scheduled.backend], DatabaseBackend):
+    backend = task_backends[publish_scheduled.backend]
+    if isinstance(backend, DatabaseBackend):
+        from django_tasks_db.models import DBTaskResult
+
         waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists()
-        if waiting:
-            return False
-        publish_scheduled.using(run_after=after or timezone.now()).enqueue()
-        return True
-    return False  # the immediate backend (tests) would run it for ever
+    elif type(backend).__name__ == "RQBackend":
+        waiting = _waiting_in_rq()
+    else:
+        return False  # the immediate backend (tests) would run it for ever
+    if waiting:
+        return False
+    publish_scheduled.using(run_after=after or timezone.now()).enqueue()
+    return True
+
+
+def _waiting_in_rq() -> bool:
+    """Whether RQ holds a run of `publish_scheduled`, queued or scheduled."""
+    import django_rq
+
+    queue = django_rq.get_queue("default")
+    ids = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids()]
+    return any(
+        job is not None and job.func_name == TASK_PATH
+        for job in queue.job_class.fetch_many(ids, connection=queue.connection)
+    )

@@ -99,7 +99,7 @@ def serve_with_worker(
     """The site (`server`, by default Django's development server) and, beside it, the task
     worker that runs imports (and scheduled releases); Ctrl+C, or either one stopping, stops
     both."""
-    worker = subprocess.Popen([str(a) for a in (*manage, "db_worker", "--no-reload")], cwd=ROOT)
+    worker = subprocess.Popen([str(a) for a in (*manage, "run_worker")], cwd=ROOT)
     print(f"Task worker started (process {worker.pid}): it runs the imports.", flush=True)
     try:
         run(*(server or (*manage, "runserver", "127.0.0.1:8000")))

@@ -110,6 +110,8 @@ def release_view(request: HttpRequest, batch_id: int) -> HttpResponse:
         if not is_publisher(user):
             raise PermissionDenied
         action = request.POST.get("action", "")
+        if action == "discard" and request.POST.get("confirm") != "yes":
+            return _confirm_discard(request, batch)
         try:
             done = _act(request, batch, action, form)
         except (ReleaseRefused, WorkflowError) as error:
@@ -135,6 +137,22 @@ def release_view(request: HttpRequest, batch_id: int) -> HttpResponse:
             .order_by("username"),
             "opts": Topic._meta,
             "batch_url": reverse("admin:indicators_importbatch_change", args=[batch.pk]),
+        },
+    )
+
+
+def _confirm_discard(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    """Ask before the staged figures go: how many, of which import; nothing is done yet."""
+    return TemplateResponse(
+        request,
+        "admin/pages/release_discard.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Discard the staged figures of import #{batch.pk}?",
+            "batch": batch,
+            "staged": batch.rows_added + batch.rows_changed,
+            "opts": Topic._meta,
+            "back_url": reverse("admin:pages_topic_release", args=[batch.pk]),
         },
     )
 

@@ -432,7 +432,7 @@ def test_start_keeps_existing_logins_and_never_resets_the_demo(monkeypatch):
     ]
     # The task worker runs beside the site, and is stopped when the site stops.
     (worker,) = workers
-    assert worker.args[1:3] == ["manage.py", "db_worker"]
+    assert worker.args[1:3] == ["manage.py", "run_worker"]
     assert worker.terminated
     assert commands[2] == ("load_demo",)
     assert all("--keep-existing" in c for c in commands if c[0] == "create_officer")

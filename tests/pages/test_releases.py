@@ -260,6 +260,28 @@ def test_discarding_a_staged_import_leaves_the_public_figures(page, client):
     assert (batch.release, batch.status) == ("discarded", "undone")
 
 
+def test_discarding_on_the_release_page_asks_first_saying_what_goes(page, publisher):
+    batch = stage()
+    here = reverse("admin:pages_topic_release", args=[batch.pk])
+    browser = logged_in(publisher)
+
+    asked = browser.post(here, {"action": "discard"})
+
+    assert asked.status_code == 200  # the question, not the deed
+    html = asked.content.decode()
+    assert f"staged figure of import #{batch.pk}" in html and "will be deleted" in html
+    assert 'name="confirm" value="yes"' in html and "No, keep them" in html
+    batch.refresh_from_db()
+    assert batch.is_pending and Value.objects.filter(import_batch=batch).exists()
+
+    done = browser.post(here, {"action": "discard", "confirm": "yes"})
+
+    assert done.status_code == 302
+    batch.refresh_from_db()
+    assert batch.release == ImportBatch.Release.DISCARDED
+    assert not Value.objects.filter(import_batch=batch).exists()
+
+
 def test_undoing_a_released_import_is_a_correction_release(page, client, publisher):
     batch = publish_release(stage(), user=publisher)
 

@@ -81,7 +81,7 @@ def new_page(site, *, owner: User | None = None, team=None, title: str = "", bod
     n = next(_numbers)
     topic = TopicFactory(
         title=title or f"New page {n}",
-        slug=f"new-page-{n}",
+        slug=f"new-page-{n:04d}",  # in the order made, however many came before
         parent=site.page.parent,
         status=Status.DRAFT,
         owner=owner,
