@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
@@ -5,6 +6,16 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from pages.dashboard import start_page_view
+
+# With REDIS_URL the task queue is RQ's (django-rq). Its admin entry leads to RQ's own
+# dashboard, which shows every job's arguments to any member of staff: officers follow their
+# imports on the run's page instead, so it is not offered (nor are its URLs routed). Here, as
+# every app's admin module has been loaded by now.
+if apps.is_installed("django_rq"):
+    from django_rq.models import Dashboard
+
+    if admin.site.is_registered(Dashboard):
+        admin.site.unregister(Dashboard)
 
 admin.site.site_header = f"{settings.SITE_NAME}: officers' admin"
 admin.site.site_title = settings.SITE_NAME
