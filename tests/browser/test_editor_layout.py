@@ -97,11 +97,14 @@ def test_the_editor_fits_the_screen_with_full_width_narrative(
 
 
 def test_a_conflict_is_announced_at_the_top_with_a_link_to_the_section(visitor: Visitor):
+    other, _ = create_officer(username="colleague", password=PASSWORD, team=content.TEAM)
     open_draft(visitor)
     page = visitor.page
+    # The editor's previews load first: the test database (SQLite in memory, shared with the
+    # live server's threads) locks a table while a request reads it.
+    page.wait_for_load_state("networkidle")
     draft = Topic.objects.get(draft_of__isnull=False)
     # Another officer of the team saves the Referrals section of the same draft meanwhile.
-    other, _ = create_officer(username="colleague", password=PASSWORD, team=content.TEAM)
     client = Client()
     client.force_login(other)
     url = reverse("admin:pages_topic_change", args=[draft.pk])
