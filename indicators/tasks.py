@@ -148,14 +148,9 @@ def report_of(run: ImportRun) -> ImportReport | None:
 
 
 def _checked(report: ImportReport) -> int:
-    return (
-        report.figures_new
-        + report.figures_changed
-        + report.figures_unchanged
-        + report.figures_rejected
-        + report.figures_duplicate
-        + report.figures_waiting
-    )
+    """Figures read so far: those classified (`ImportReport.figures_read`) and those waiting
+    to be."""
+    return report.figures_read + report.figures_waiting
 
 
 def _why(error: Exception) -> str:
