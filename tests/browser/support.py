@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, Request, Response
+from playwright.sync_api import ConsoleMessage, Frame, Page, Request, Response
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,11 +61,27 @@ class Visitor:
     problems: list[str] = field(default_factory=list)
     expected_error_url: str | None = None
 
+    # Which document of the tab a request came from: a page the visitor has left may have
+    # requests still loading, which Chromium aborts on the way out; those are not the new
+    # page's problems.
+    document: int = 0
+    _documents: dict[Request, int] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("request", self._on_request)
         self.page.on("requestfailed", self._on_request_failed)
+        self.page.on("requestfinished", lambda request: self._documents.pop(request, None))
+        self.page.on("framenavigated", self._on_navigated)
         self.page.on("response", self._on_response)
+
+    def _on_navigated(self, frame: Frame) -> None:
+        if frame == self.page.main_frame:
+            self.document += 1
+
+    def _on_request(self, request: Request) -> None:
+        self._documents[request] = self.document
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
@@ -75,7 +91,11 @@ class Visitor:
         self.problems.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def _on_request_failed(self, request: Request) -> None:
-        if request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or ""):
+        issued_by = self._documents.pop(request, self.document)
+        aborted = "ERR_ABORTED" in (request.failure or "")
+        if aborted and not request.is_navigation_request() and issued_by < self.document:
+            return  # an icon or script of a page the visitor had already left
+        if request.url.endswith("/favicon.svg") and aborted:
             return  # the tab's icon, still loading when the test moved on to the next page
         self.problems.append(f"request failed: {request.url} ({request.failure})")
 
