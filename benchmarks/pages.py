@@ -112,27 +112,48 @@ def generate(target: int) -> int:
         )
     )
     now = datetime.datetime.now(datetime.UTC)
-    sql = (
-        "INSERT INTO indicators_value (indicator_id, area_id, period_id, value, status, note, "
-        "is_illustrative, withheld, updated_at) "
-        "VALUES (%s, %s, %s, %s, 'available', '', %s, '', %s)"
+    columns = (
+        "indicator_id, area_id, period_id, value, status, note, is_illustrative, withheld, "
+        "updated_at, is_staged, previous_status"
     )
-    batch, written = [], 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    sql = (
+        f"INSERT INTO indicators_value ({columns}) "
+        "VALUES (%s, %s, %s, %s, 'available', '', %s, '', %s, %s, '')"
+    )
+
+    def rows():
         for indicator in indicators:
             for area in areas:
                 for period in periods:
                     if (indicator.pk, area.pk, period.pk) in existing:
                         continue
                     figure = 5 + (indicator.pk * 7 + area.pk * 13 + period.pk * 3) % 900 / 10
-                    batch.append((indicator.pk, area.pk, period.pk, figure, True, now))
+                    yield (indicator.pk, area.pk, period.pk, figure, True, now, False)
+
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: ten million rows in minutes rather than an hour.
+            with transaction.atomic():
+                copy_sql = f"COPY indicators_value ({columns}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in rows():
+                        copy.write_row((*row[:4], "available", "", row[4], "", *row[5:], ""))
+                        written += 1
+            cursor.execute("ANALYZE indicators_value")
+        else:
+            batch = []
+            with transaction.atomic():
+                for row in rows():
+                    batch.append(row)
                     if len(batch) == 20_000:
                         cursor.executemany(sql, batch)
                         written += len(batch)
                         batch.clear()
-        if batch:
-            cursor.executemany(sql, batch)
-            written += len(batch)
+                if batch:
+                    cursor.executemany(sql, batch)
+                    written += len(batch)
+            cursor.execute("ANALYZE")
     bump_content_version()
     return written
 

@@ -1,80 +1,232 @@
-"""Whole-page caching for the public site, keyed by the content version.
+"""Whole-page caching for the public site, emptied by dependency.
 
-Every save or delete of public content or data bumps `ContentVersion` (each app names its
-public models with `bump_on_change()` in its `ready()`; bulk writes call
-`bump_content_version()` themselves), so a cached page is never stale: the next
-request asks for the new version's key. A cache hit costs one small query and a cache read."""
+Each cached page names what it shows as *tags* (`depends_on(request, ...)`): `topic:<id>`,
+`indicator:<id>`, `area:<id>`, and a few that stand for many things (below). Each write of
+public content or data says which tags it changed (`changed(...)`); each app names its public
+models and the tags a save or delete of one changes in its `ready()` (`changes_tags()`), and
+bulk writes call `changed()` themselves. A change empties only the pages that show it: an
+import of one indicator's figures leaves the other indicators' pages cached.
+
+How: one row (`ContentVersion`) holds a sequence number that every change moves on, and each
+tag remembers the number of the last change to it (`CacheTag`). A page is cached with the
+number read before it was built; it is served while none of its tags has changed since, which
+one indexed query answers (`check()`). The numbers live in the database, so every worker process and
+every machine sees a change at once, whether the cache itself is each process's memory or a
+Redis server they share. A view that names no tags depends on `ANY`, which every change
+moves: such a page is emptied by any change at all, as before.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from core.models import ContentVersion
+from core.models import CacheTag, ContentVersion
 
 PAGE_TIMEOUT = 60 * 60 * 24
 
+#: Changed by every change: what a page that names no tags depends on.
+ANY = "any"
+#: Everything: a change that may touch any page (geography loaded, a bulk repair).
+EVERYTHING = "everything"
+#: What lists, the A to Z, search and the home page show: published topics' titles,
+#: keywords, summaries and places, which indicators are public, and their names.
+CONTENT = "content"
+#: The reference data every figure is shown with: areas (names, places, groupings,
+#: successors), periods, breakdowns and comparator groups.
+REFERENCE = "reference"
+#: Any indicator's own metadata (not its figures).
+INDICATORS = "indicators"
+
+T = TypeVar("T")
+
+# The tags changed so far inside `batched_changes()`; None outside it.
+_batched: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "cache_tags_batched", default=None
+)
+
+
+def tag(kind: str, pk: object) -> str:
+    """The tag of one object: `tag("indicator", 12)` is "indicator:12"."""
+    return f"{kind}:{pk}"
+
 
 def current_version() -> int:
+    """The number of the last change; pages built now are cached with it."""
     return ContentVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
 
 
-def bump_content_version(**kwargs: Any) -> None:
-    """Mark the public content as changed. Safe to call inside or outside a transaction."""
-    updated = ContentVersion.objects.filter(pk=1).update(
-        number=F("number") + 1, changed_at=timezone.now()
-    )
-    if not updated:
-        with transaction.atomic():
+def changed(*tags: str) -> None:
+    """Mark `tags` (and `ANY`) as changed: the cached pages that show them are built again on
+    their next request. Safe to call inside or outside a transaction: inside one, the change
+    is seen when it commits, with the data it describes."""
+    batched = _batched.get()
+    if batched is not None:
+        batched.update(tags)
+        return
+    names = sorted({ANY, *tags})
+    with transaction.atomic():
+        updated = ContentVersion.objects.filter(pk=1).update(
+            number=F("number") + 1, changed_at=timezone.now()
+        )
+        if not updated:
             ContentVersion.objects.get_or_create(pk=1, defaults={"number": 1})
-
-
-def bump_on_change(*models: str, m2m: tuple[str, ...] = ()) -> None:
-    """Bump the content version whenever one of these models ("app.Model") is saved or
-    deleted, or the rows of one of the `m2m` through models ("app.Model_field") change."""
-    for sender in models:
-        for signal in (post_save, post_delete):
-            signal.connect(
-                bump_content_version,
-                sender=sender,
-                weak=False,
-                dispatch_uid=f"content_version_{signal!r}_{sender}",
-            )
-    for sender in m2m:
-        m2m_changed.connect(
-            bump_content_version,
-            sender=sender,
-            weak=False,
-            dispatch_uid=f"content_version_m2m_{sender}",
+        number = current_version()
+        CacheTag.objects.bulk_create(
+            [CacheTag(name=name, changed=number) for name in names],
+            update_conflicts=True,
+            unique_fields=["name"],
+            update_fields=["changed"],
         )
 
 
+@contextlib.contextmanager
+def batched_changes() -> Iterator[None]:
+    """Inside this block, what saves and deletes change (their signals: one per row, for a
+    queryset's delete()) is marked changed once, at the end; nothing if the block fails. Use
+    it around bulk work inside the transaction that does it."""
+    if _batched.get() is not None:  # already inside one: the outer block marks them
+        yield
+        return
+    token = _batched.set(set())
+    try:
+        yield
+        tags = _batched.get() or set()
+    finally:
+        _batched.reset(token)
+    if tags:
+        changed(*tags)
+
+
+def bump_content_version(**kwargs: Any) -> None:
+    """Mark everything as changed (a signal receiver, or a bulk write that may touch any
+    page)."""
+    changed(EVERYTHING)
+
+
+def changed_figures(indicator_ids: Iterable[int], values: Any = None) -> None:
+    """After a bulk write of figures: the pages of these indicators, and of the areas of
+    `values` (a queryset of the figures written: their areas are read in one query)."""
+    area_ids = values.values_list("area_id", flat=True).distinct() if values is not None else ()
+    changed(
+        *(tag("indicator", pk) for pk in indicator_ids),
+        *(tag("area", pk) for pk in area_ids),
+    )
+
+
+def check(number: int, tags: Iterable[str]) -> tuple[bool, int]:
+    """Whether any of `tags` (or `EVERYTHING`) changed after change `number`, and the number
+    of the last change (to cache a page built again with): one query."""
+    changes = CacheTag.objects.filter(name__in={EVERYTHING, *tags}, changed__gt=number)
+    found = (
+        ContentVersion.objects.filter(pk=1)
+        .annotate(stale=Exists(changes))
+        .values_list("stale", "number")
+        .first()
+    )
+    return found if found is not None else (True, 0)
+
+
+def changes_tags(
+    model: str,
+    tags_of: Callable[[Any], Iterable[str]],
+    *,
+    m2m: tuple[str, ...] = (),
+) -> None:
+    """When an instance of `model` ("app.Model") is saved or deleted, or the rows of one of
+    its `m2m` through models ("app.Model_field") change, mark `tags_of(instance)` changed."""
+
+    def receiver(instance: Any, **kwargs: Any) -> None:
+        if kwargs.get("raw"):  # loading a fixture: nothing is cached from it yet
+            return
+        changed(*tags_of(instance))
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            receiver, sender=model, weak=False, dispatch_uid=f"cache_tags_{signal!r}_{model}"
+        )
+    for sender in m2m:
+
+        def m2m_receiver(instance: Any, action: str, **kwargs: Any) -> None:
+            if action.startswith("post_"):
+                changed(*tags_of(instance))
+
+        m2m_changed.connect(
+            m2m_receiver, sender=sender, weak=False, dispatch_uid=f"cache_tags_m2m_{sender}"
+        )
+
+
+def bump_on_change(*models: str, m2m: tuple[str, ...] = ()) -> None:
+    """Mark everything changed whenever one of these models is saved or deleted (for models
+    too rarely changed to name their tags)."""
+    for model in models:
+        changes_tags(model, lambda instance: (EVERYTHING,))
+    for sender in m2m:
+        m2m_changed.connect(
+            lambda action, **kwargs: changed(EVERYTHING) if action.startswith("post_") else None,
+            sender=sender,
+            weak=False,
+            dispatch_uid=f"cache_tags_m2m_{sender}",
+        )
+
+
+def depends_on(request: HttpRequest, *tags: str) -> None:
+    """Say that the page being built for `request` shows what `tags` name."""
+    found = getattr(request, "_cache_tags", None)
+    if found is None:
+        found = request._cache_tags = set()  # type: ignore[attr-defined]
+    found.update(tags)
+
+
+def cached(key: str, tags: Iterable[str], build: Callable[[], T]) -> T:
+    """`build()`'s result, kept in the cache under `key` until one of `tags` changes (for
+    data several pages share, such as the A to Z)."""
+    tags = tuple(tags)
+    entry = cache.get(key)
+    if entry is None:
+        number = current_version()
+    else:
+        stale, number = check(entry[0], tags)
+        if not stale:
+            return entry[1]
+    result = build()
+    cache.set(key, (number, result), PAGE_TIMEOUT)
+    return result
+
+
 def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GET requests from the cache; officers always get a fresh page."""
+    """Serve anonymous GET requests from the cache while nothing the page shows has changed;
+    officers always get a fresh page."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{current_version()}:{path}"
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        entry = cache.get(key)
+        if entry is None:
+            number = current_version()
+        else:
+            stale, number = check(entry[0], entry[1])
+            if not stale:
+                return entry[2]
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies:
             if hasattr(response, "render") and callable(response.render):
                 response.render()
-            cache.set(key, response, PAGE_TIMEOUT)
+            tags = tuple(sorted(getattr(request, "_cache_tags", None) or {ANY}))
+            cache.set(key, (number, tags, response), PAGE_TIMEOUT)
         return response
 
     return wrapper

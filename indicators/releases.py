@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from audit.log import record
 from audit.models import AuditEvent
-from core.caching import bump_content_version
+from core.caching import changed_figures
 from core.formatting import day_and_time
 from indicators.disclosure import apply_disclosure_control
 from indicators.importing.writing import DATA_FIELDS, delete_written
@@ -93,7 +93,7 @@ def publish_release(
     batch.release_summary = summarise(batch)
     batch.save()
     apply_disclosure_control(indicator_ids)
-    bump_content_version()
+    changed_figures(indicator_ids, Value.objects.filter(import_batch_id=batch.pk))
     record(
         AuditEvent.Action.PUBLISH,
         user=user,

@@ -26,6 +26,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from core import hooks
+from core import prebuilt as prebuilt_blocks
+from core.caching import CONTENT, INDICATORS, REFERENCE, tag
 from core.formatting import joined
 from indicators.area_history import AreaHistory, Ending, fate, linked
 from indicators.exports import FORMATS
@@ -170,6 +172,10 @@ class IndicatorPage:
     table_caption: str
     downloads: tuple[Download, ...]  # every row of the table, filtered, in each format
     figure_changes: tuple[FigureChange, ...] = ()  # the releases of its figures, newest first
+    #: Where the trend chart and its table, as the public see them, are kept built
+    #: (core/prebuilt.py); None when built from `figures` (a preview of staged figures).
+    trend: prebuilt_blocks.Slot | None = None
+    has_trend: bool = False  # whether there is a trend chart, either way
     #: Staged imports an officer may preview here ((label, address) each), and those shown.
     releases_waiting: tuple[tuple[str, str], ...] = ()
     releasing: tuple[str, ...] = ()
@@ -181,10 +187,13 @@ def indicator_page(
     *,
     releasing: Sequence[ImportBatch] = (),
     waiting: Sequence[ImportBatch] = (),
+    prebuilt: bool = False,
 ) -> IndicatorPage:
     """The page of `indicator`, its table filtered by `params` (the query string). The table's
     rows are left unread, for the view to sort and page. With `releasing`, an officer's
-    preview: the figures as they will be once those staged imports are released."""
+    preview: the figures as they will be once those staged imports are released. `prebuilt`
+    reads the trend chart from its block kept in the database (core/prebuilt.py), or reads
+    its figures for the template to build it and the view to keep it."""
     source = (
         PublishedValue.with_staged.releasing([b.pk for b in releasing])
         if releasing
@@ -195,9 +204,15 @@ def indicator_page(
     if summary := values_filter.summary():
         caption += f" ({summary})"
     query = values_filter.query_string()
+    if prebuilt and not releasing:
+        figures, slot = public_trend(indicator)
+    else:
+        figures, slot = trend_figures(indicator, source), None
     return IndicatorPage(
         indicator=indicator_facts(indicator),
-        figures=trend_figures(indicator, source),
+        figures=figures,
+        trend=slot,
+        has_trend=slot.data["has_trend"] if slot is not None else figures is not None,
         filter=values_filter,
         filter_query=query,
         values=values_filter.filter(source.for_indicator_table(indicator)),
@@ -209,6 +224,20 @@ def indicator_page(
         ),
         releasing=tuple(f"Import #{b.pk}: “{b.file_name}”" for b in releasing),
     )
+
+
+def public_trend(indicator: Indicator) -> tuple[Figures | None, prebuilt_blocks.Slot]:
+    """The trend chart and table of the public page: its block kept in the database when it
+    is up to date (two queries), else the figures for the template to build it from and
+    keep. It shows the indicator's figures, the areas' names and which page's area it
+    follows (`CONTENT`)."""
+    slot = prebuilt_blocks.fetch([f"indicator-trend:{indicator.pk}"]).popitem()[1]
+    if slot.html is not None:
+        return None, slot
+    figures = trend_figures(indicator)
+    slot.tags = (tag("indicator", indicator.pk), REFERENCE, CONTENT)
+    slot.data = {"has_trend": figures is not None}
+    return figures, slot
 
 
 def trend_figures(indicator: Indicator, source: Any = None) -> Figures | None:
@@ -277,7 +306,7 @@ class AreaPage:
     ancestors: tuple[AreaFacts, ...]  # nearest first
     children: tuple[AreaFacts, ...]  # the current areas within it (a grouping's: its members)
     comparators: tuple[AreaFacts, ...]
-    table: AreaComparisonTable
+    table: AreaComparisonTable | None  # None when `figures` holds the table built
     downloads: tuple[Download, ...]  # the table's figures, in each format
     former_children: tuple[AreaFacts, ...] = ()  # the areas within it that no longer exist
     is_grouping: bool = False  # an ONS statistical grouping, not a tier of local government
@@ -286,13 +315,16 @@ class AreaPage:
     ending: Ending | None = None  # what replaced it, when it no longer exists
     history: tuple[SafeString, ...] = ()  # what it replaced, its old code or name, in sentences
     reported: tuple[SafeString, ...] = ()  # changes reported but not confirmed by ONS
+    indicator_ids: tuple[int, ...] = ()  # the indicators whose figures it shows
+    #: Where its latest figures, as the public see them, are kept built (core/prebuilt.py).
+    figures: prebuilt_blocks.Slot | None = None
 
     @property
     def has_figures(self) -> bool:
-        return bool(self.table.rows)
+        return self.table is not None and bool(self.table.rows)
 
 
-def area_page(area: Area) -> AreaPage:
+def area_page(area: Area, *, prebuilt: bool = False) -> AreaPage:
     """The page of `area`, fetched with its parent chain (`ANCESTORS`) so that walking up
     costs no further queries. The areas around it (and whether it has boundary or code
     changes) take one query, its changes one more when it has any, whatever their number."""
@@ -318,15 +350,33 @@ def area_page(area: Area) -> AreaPage:
             )
         )
     history = AreaHistory(area, changes)
+    slot = prebuilt_blocks.fetch([f"area-figures:{area.pk}"]).popitem()[1] if prebuilt else None
+    table: AreaComparisonTable | None = None
+    if slot is not None and slot.html is not None:
+        prefix = tag("indicator", "")
+        indicator_ids = tuple(int(t[len(prefix) :]) for t in slot.tags if t.startswith(prefix))
+    else:
+        values = list(latest_comparison_values(area, comparators))
+        table = AreaComparisonTable.for_area(area, comparators, values)
+        indicator_ids = tuple(sorted({v.indicator_id for v in values}))
+        if slot is not None:
+            # The figures of the indicators shown, for the area and its comparators; a new
+            # indicator for the area (its tag); the names of areas and indicators.
+            slot.tags = (
+                REFERENCE,
+                CONTENT,
+                INDICATORS,
+                tag("area", area.pk),
+                *(tag("indicator", pk) for pk in indicator_ids),
+            )
     return AreaPage(
         area=area_facts(area),
         ancestors=tuple(area_facts(a) for a in area.ancestors()),
         children=tuple(area_facts(a) for a in within if a.is_current),
         former_children=tuple(area_facts(a) for a in within if not a.is_current),
         comparators=tuple(area_facts(a) for a in comparators),
-        table=AreaComparisonTable.for_area(
-            area, comparators, latest_comparison_values(area, comparators)
-        ),
+        table=table,
+        figures=slot,
         downloads=format_downloads("indicators:area_download", area.slug),
         is_grouping=area.area_type == AreaType.GROUPING,
         groupings=linked(groupings),
@@ -334,6 +384,7 @@ def area_page(area: Area) -> AreaPage:
         ending=history.ending(),
         history=history.replaced(),
         reported=history.reported(),
+        indicator_ids=indicator_ids,
     )
 
 

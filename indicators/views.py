@@ -13,6 +13,8 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_tables2 import SingleTableMixin
 
+from core import prebuilt
+from core.caching import CONTENT, INDICATORS, REFERENCE, depends_on, tag
 from indicators import area_search, selectors
 from indicators.exports import check_format, values_download
 from indicators.filters import IndicatorValuesFilter, ValuesDownloadForm
@@ -24,6 +26,10 @@ from indicators.tables import BoundedPaginator, IndicatorValuesTable
 
 class DataIndexView(TemplateView):
     template_name = "indicators/data_index.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        depends_on(self.request, CONTENT)
+        return super().get_context_data(**kwargs)
 
 
 def visible_indicators(request: HttpRequest) -> QuerySet[Indicator]:
@@ -38,6 +44,7 @@ class IndicatorListView(ListView):
     context_object_name = "indicators"
 
     def get_queryset(self) -> QuerySet[Indicator]:
+        depends_on(self.request, CONTENT, INDICATORS)
         return visible_indicators(self.request)
 
 
@@ -65,9 +72,12 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
             user, waiting, request.GET.get("release", ""), f"the page of “{self.object.name}”"
         )
         self.page = selectors.indicator_page(
-            self.object, request.GET, releasing=releasing, waiting=waiting
+            self.object, request.GET, releasing=releasing, waiting=waiting, prebuilt=True
         )
+        depends_on(request, tag("indicator", self.object.pk), REFERENCE, CONTENT)
         response = self.render_to_response(self.get_context_data(object=self.object))
+        trend = self.page.trend
+        response.add_post_render_callback(lambda response: prebuilt.keep([trend]))
         if releasing:
             patch_cache_control(response, private=True, no_store=True)
         return response
@@ -105,6 +115,7 @@ class AreaListView(TemplateView):
     template_name = "indicators/area_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        depends_on(self.request, REFERENCE)
         return super().get_context_data(index=selectors.area_index(), **kwargs)
 
 
@@ -118,10 +129,24 @@ class AreaDetailView(DetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        page = selectors.area_page(self.object)
+        page = selectors.area_page(self.object, prebuilt=True)
+        depends_on(
+            self.request,
+            REFERENCE,
+            CONTENT,
+            INDICATORS,
+            tag("area", self.object.pk),
+            *(tag("indicator", pk) for pk in page.indicator_ids),
+        )
         # The table and comparators also under their own names, as before.
         context.update(page=page, table=page.table, comparators=page.comparators)
         return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        slot = context["page"].figures
+        response.add_post_render_callback(lambda response: prebuilt.keep([slot]))
+        return response
 
 
 class AreaDownloadView(View):

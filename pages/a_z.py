@@ -1,7 +1,8 @@
 """The public A to Z: every published topic under its title and under each of its keywords
-("Safeguarding: see Child protection"), grouped by first letter. It is cached (it changes only
-when a topic is saved or deleted), and its titles and keywords are also the words that the site
-search corrects a typo to on SQLite (`pages.search`)."""
+("Safeguarding: see Child protection"), grouped by first letter. It is cached until what
+lists show of a published topic changes (core/caching.py's `CONTENT`), and its titles and
+keywords are also the words that the site search corrects a typo to on SQLite
+(`pages.search`)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,15 @@ import unicodedata
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
+from core.caching import CONTENT, cached
 from pages.models import Topic
 
 LETTERS = tuple(string.ascii_uppercase)
 OTHER = "#"  # The group of entries that do not start with a letter A to Z (e.g. "5 a day").
 
-A_Z_CACHE_KEY = "pages:a-z:v1"
-A_Z_CACHE_TIMEOUT = 5 * 60
+A_Z_CACHE_KEY = "pages:a-z:v2"
 
 
 def published_topics() -> QuerySet[Topic]:
@@ -95,18 +93,12 @@ def _build_a_z_index() -> AZIndex:
 
 
 def a_z_index() -> AZIndex:
-    """Every A to Z entry and the letters that have entries; at most one query (cached)."""
-    index = cache.get(A_Z_CACHE_KEY)
-    if index is None:
-        index = _build_a_z_index()
-        cache.set(A_Z_CACHE_KEY, index, A_Z_CACHE_TIMEOUT)
-    return index
+    """Every A to Z entry and the letters that have entries: kept in the cache until what lists
+    show of a published topic changes (`CONTENT`), in every process at once; a query to check
+    that, and one to build it again."""
+    return cached(A_Z_CACHE_KEY, [CONTENT], _build_a_z_index)
 
 
-@receiver(post_save, sender=Topic, dispatch_uid="pages.a_z.forget_a_z.save")
-@receiver(post_delete, sender=Topic, dispatch_uid="pages.a_z.forget_a_z.delete")
 def forget_a_z(**kwargs) -> None:
-    # Again once the transaction commits, so that a request in between cannot cache the
-    # state from before the change. (Bulk updates send no signals: the timeout covers them.)
+    """Drop this process's copy of the A to Z (a change to the topics empties it anyway)."""
     cache.delete(A_Z_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(A_Z_CACHE_KEY))

@@ -21,16 +21,10 @@ class PagesConfig(AppConfig):
             mark_save, weak=False, dispatch_uid="pages_history_save_id"
         )
 
-        from core.caching import bump_on_change
+        from pages import cache_tags
 
-        # Anything the public sees: a change to it makes every cached page out of date.
-        bump_on_change(
-            "pages.Topic",
-            "pages.Section",
-            "pages.TopicLink",
-            "pages.PageAuthor",
-            m2m=("pages.Topic_comparators",),
-        )
+        # What each change to the pages' content empties from the page cache.
+        cache_tags.connect()
         from pages import hooks  # noqa: F401 - registers what indicators asks of pages
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from django.db.models import Prefetch
@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core import prebuilt
+from core.caching import INDICATORS, REFERENCE, tag
 from core.formatting import joined
 from indicators.exports import values_download_links
 from indicators.figures import FigureBuilder, SectionFigures, area_name
@@ -74,6 +76,9 @@ class PageSection:
     indicator: IndicatorFacts | None = None  # the indicator the section is about
     figures: Figures | None = None  # its figures for the page's area; None when there are none
     downloads: tuple[Download, ...] = ()  # exactly the figures shown, in each format
+    #: Where the whole section, as the public see it, is kept built (core/prebuilt.py); None
+    #: when the page is built from the figures (an officer's preview).
+    slot: prebuilt.Slot | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class TopicPage:
     release_preview: ReleasePreview | None = None
     #: Staged figures an officer could preview on this page; empty for the public.
     releases_waiting: tuple[Link, ...] = ()
+    #: What the page shows, as the page cache's tags (core/caching.py).
+    shows: frozenset[str] = frozenset()
 
     @property
     def indicator_sections(self) -> tuple[PageSection, ...]:
@@ -152,23 +159,26 @@ def topic_page(
     releasing: Sequence[int] | None = None,
     release_preview: ReleasePreview | None = None,
     releases_waiting: tuple[Link, ...] = (),
+    prebuilt: bool = False,
 ) -> TopicPage:
     """The page of `topic` (fetched from `page_topics()`). `preview` says that the topic is
     not published and is shown to an officer; `pending_draft` is a draft of the published
     `topic` that the officer may preview. `releasing` shows the page with the figures of
-    those staged imports, as they will be when released (an officer's preview)."""
+    those staged imports, as they will be when released (an officer's preview). `prebuilt`
+    reads the sections of the page as the public see it from their blocks kept in the
+    database (core/prebuilt.py), building and keeping those missing or out of date."""
     sections = list(topic.sections.all())
-    source = figure_source(releasing)
-    values, figures = section_figures(topic, sections, source)
     author = topic.author
+    ancestors = topic.ancestors()
+    if prebuilt and releasing is None and not preview:
+        built = prebuilt_sections(topic, sections)
+    else:
+        built = live_sections(topic, sections, figure_source(releasing))
     return TopicPage(
         title=topic.title,
         summary=topic.summary,
-        breadcrumbs=tuple(Link(t.title, t.get_absolute_url()) for t in topic.ancestors()),
-        sections=tuple(
-            page_section(section, html, figures.get(section.pk))
-            for section, html in zip(sections, narrative(topic, sections, source), strict=True)
-        ),
+        breadcrumbs=tuple(Link(t.title, t.get_absolute_url()) for t in ancestors),
+        sections=built.sections,
         child_pages=tuple(
             Link(child.title, child.get_absolute_url(), child.summary)
             for child in Topic.objects.live()
@@ -179,7 +189,7 @@ def topic_page(
         author=Author(author.name, author.job_title, author.email, author.phone)
         if author is not None
         else None,
-        last_updated=last_updated(topic, sections, values),
+        last_updated=last_updated(topic, sections, built.figures_updated),
         draft=draft_notice(topic, topic.draft_of if topic.draft_of_id else None)
         if preview
         else None,
@@ -190,6 +200,13 @@ def topic_page(
         ),
         release_preview=release_preview,
         releases_waiting=releases_waiting,
+        shows=frozenset(
+            {
+                REFERENCE,
+                *(tag("topic", t.pk) for t in (topic, *ancestors)),
+                *built.shows,
+            }
+        ),
     )
 
 
@@ -225,9 +242,16 @@ def narrative(
 ) -> list[SafeString]:
     """Each section's Markdown as clean HTML, with its live figures filled in; one set of
     queries for all the page's references."""
+    return narrative_and_resolver(topic, sections, source)[0]
+
+
+def narrative_and_resolver(
+    topic: Topic, sections: list[Section], source: ValueQuerySet | None = None
+) -> tuple[list[SafeString], Resolver]:
+    """`narrative()`, and the resolver that filled in its figures (which says what they are)."""
     references = [r for s in sections for r in substitute(s.body)[1] if r.kind != "invalid"]
     resolver = Resolver.for_references(references, topic.area, source=source)
-    return [mark_safe(render_markdown(s.body, resolver=resolver)) for s in sections]
+    return [mark_safe(render_markdown(s.body, resolver=resolver)) for s in sections], resolver
 
 
 def section_figures(
@@ -283,14 +307,100 @@ def page_section(section: Section, html: SafeString, figures: SectionFigures | N
 
 
 def last_updated(
-    topic: Topic, sections: list[Section], values: list[Value]
+    topic: Topic, sections: list[Section], figures_updated: datetime.date | None
 ) -> datetime.date | None:
     """The later of the officer's date, the last narrative edit and the last change to the
     figures the page shows: never older than what the reader sees."""
     dates = [topic.last_updated] if topic.last_updated else []
     dates += [timezone.localdate(s.updated_at) for s in sections]
-    dates += [timezone.localdate(v.updated_at) for v in values]
+    if figures_updated is not None:
+        dates.append(figures_updated)
     return max(dates, default=None)
+
+
+@dataclass(frozen=True)
+class BuiltSections:
+    sections: tuple[PageSection, ...]
+    figures_updated: datetime.date | None  # the last change to the figures they read
+    shows: frozenset[str]  # what they show, as the page cache's tags
+
+
+def latest_date(values: Iterable[Value]) -> datetime.date | None:
+    return max((timezone.localdate(v.updated_at) for v in values), default=None)
+
+
+def section_tags(section: Section, resolver: Resolver) -> set[str]:
+    """What a section shows: its indicator, those its live figures name, the page's area
+    and comparators (the topic's tag) and the reference data."""
+    tags = {REFERENCE, tag("topic", section.topic_id)}
+    if section.indicator_id:
+        tags.add(tag("indicator", section.indicator_id))
+    for reference in substitute(section.body)[1]:
+        if reference.kind == "invalid":
+            continue
+        indicator = resolver.indicators.get(reference.indicator)
+        # A reference to an indicator not (yet) there shows once it is made.
+        tags.add(tag("indicator", indicator.pk) if indicator is not None else INDICATORS)
+    return tags
+
+
+def live_sections(
+    topic: Topic, sections: list[Section], source: ValueQuerySet | None
+) -> BuiltSections:
+    """The sections built from the figures (one query for them all, and those the live
+    figures in the narrative need)."""
+    values, figures = section_figures(topic, sections, source)
+    html, resolver = narrative_and_resolver(topic, sections, source)
+    return BuiltSections(
+        sections=tuple(
+            page_section(section, section_html, figures.get(section.pk))
+            for section, section_html in zip(sections, html, strict=True)
+        ),
+        figures_updated=latest_date(values),
+        shows=frozenset(t for s in sections for t in section_tags(s, resolver)),
+    )
+
+
+def prebuilt_sections(topic: Topic, sections: list[Section]) -> BuiltSections:
+    """The sections from their blocks kept in the database: two queries when they are up to
+    date. Those that are not are read as `live_sections` reads them, for the template to
+    build and keep (`{% prebuilt %}`)."""
+    keys = {section.pk: f"topic-section:{section.pk}" for section in sections}
+    slots = prebuilt.fetch(list(keys.values()))
+    missing = [section for section in sections if slots[keys[section.pk]].html is None]
+    values: list[Value] = []
+    figures: dict[int, SectionFigures] = {}
+    html: dict[int, SafeString] = {}
+    resolver = Resolver(default_area=topic.area)
+    if missing:
+        values, figures = section_figures(topic, missing)
+        narratives, resolver = narrative_and_resolver(topic, missing)
+        html = {section.pk: text for section, text in zip(missing, narratives, strict=True)}
+    built = []
+    for section in sections:
+        slot = slots[keys[section.pk]]
+        if slot.html is None:
+            updated = latest_date(v for v in values if v.indicator_id == section.indicator_id)
+            slot.tags = tuple(sorted(section_tags(section, resolver)))
+            slot.data = {"figures_updated": updated.isoformat() if updated else None}
+            page = page_section(section, html[section.pk], figures.get(section.pk))
+            built.append(replace(page, slot=slot))
+        else:
+            built.append(
+                PageSection(
+                    anchor=section.anchor,
+                    heading=section.heading,
+                    html=SafeString(),
+                    indicator=indicator_facts(section.indicator) if section.indicator else None,
+                    slot=slot,
+                )
+            )
+    dates = [section.slot.data.get("figures_updated") for section in built if section.slot]
+    return BuiltSections(
+        sections=tuple(built),
+        figures_updated=max((datetime.date.fromisoformat(d) for d in dates if d), default=None),
+        shows=frozenset(t for section in built if section.slot for t in section.slot.tags),
+    )
 
 
 def draft_notice(draft: Topic, published: Topic | None) -> DraftNotice:

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 
+from core import prebuilt
+from core.caching import CONTENT, depends_on
 from core.formatting import day_and_time
 from indicators.models import ImportBatch
 from indicators.releases import chosen_releases, visible_releases
@@ -25,6 +27,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        depends_on(self.request, CONTENT)
         live_children = Topic.objects.live().order_by("sort_order", "title")
         context["themes"] = (
             Topic.objects.live()
@@ -47,6 +50,8 @@ class TopicDetailView(DetailView):
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
+        slots = [section.slot for section in context["page"].sections]
+        response.add_post_render_callback(lambda response: prebuilt.keep(slots))
         if self.draft is not None or self.pending_draft is not None or self.releasing:
             patch_cache_control(response, private=True, no_store=True)  # never kept by proxies
         return response
@@ -90,6 +95,7 @@ class TopicDetailView(DetailView):
             pending_draft=self.pending_draft,
             releasing=self.releasing,
             release_preview=preview,
+            prebuilt=True,
             releases_waiting=tuple(
                 selectors.Link(
                     f"Import #{batch.pk}: “{batch.file_name}”",
@@ -99,6 +105,7 @@ class TopicDetailView(DetailView):
                 for batch in waiting
             ),
         )
+        depends_on(self.request, *context["page"].shows)
         return context
 
     def _release_preview(self, waiting: list[ImportBatch]):
