@@ -5,9 +5,11 @@
     python -m benchmarks.pages --values 200000  # a smaller run
     DATABASE_URL=postgres://... python -m benchmarks.pages   # an EMPTY PostgreSQL database
 
-Pages are measured twice: as the public gets them (the whole-page cache, keyed by the content
-version, answers after the first request) and with the cache turned off (every request
-renders the page from the database). Requests go through Django's test client, in process.
+Pages are measured three ways (see MODES): as the public get them (the whole-page cache
+answers after the first request), with the page cache turned off (every request renders the
+page from the database, reading the blocks kept built there), and cold (no page cache and no
+block kept: every request builds everything from the figures). Requests go through Django's
+test client, in process, with DEBUG off as in production.
 """
 
 from __future__ import annotations
@@ -24,39 +26,74 @@ from pathlib import Path
 def setup_django(database_url: str | None) -> None:
     folder = tempfile.mkdtemp(prefix="jsna-bench-")
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-    os.environ.setdefault("DEBUG", "1")
+    # As production runs: DEBUG off (with it on, Django recompiles templates and keeps every
+    # query's SQL). Plain HTTP through the test client, so no HTTPS redirect.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SITE_URL"] = "http://testserver"
     os.environ["DJANGO_SETTINGS_MODULE"] = "jsna.settings"
     import django
 
     django.setup()
 
 
-def median_ms(client, url: str, repeats: int) -> float:
+def median_ms(client, url: str, repeats: int, before=None) -> float:
     for _ in range(3):  # warm up: imports, template loading, the page cache
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
     times = []
     for _ in range(repeats):
+        if before is not None:
+            before()  # not timed
         start = time.perf_counter()
         client.get(url)
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
 
 
+def forget_blocks() -> None:
+    from core.models import Prebuilt
+
+    Prebuilt.objects.all().delete()
+
+
+MODES = {
+    # As the public get them: the whole-page cache answers after the first request.
+    "cached": (False, None),
+    # Without the page cache: every request renders the page from the database, reading the
+    # blocks kept built there (topic sections, an indicator's trend, an area's figures).
+    "uncached": (True, None),
+    # Without the page cache and with no block kept: what the first visitor after a change
+    # to everything a page shows would wait for (the blocks are emptied before each request).
+    "cold": (True, forget_blocks),
+}
+
+
 def measure(urls: dict[str, str], repeats: int) -> dict[str, dict[str, float]]:
     from django.test import Client, override_settings
 
     results: dict[str, dict[str, float]] = {}
-    for mode, caches in (
-        ("cached", None),
-        ("uncached", {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}),
-    ):
-        overrides = {"ROOT_URLCONF": "benchmarks.urls", "ALLOWED_HOSTS": ["testserver"]}
-        if caches:
-            overrides["CACHES"] = caches
+    for mode, (dummy_cache, before) in MODES.items():
+        overrides: dict = {
+            "ROOT_URLCONF": "benchmarks.urls",
+            "ALLOWED_HOSTS": ["testserver"],
+            # Static files by name, as collectstatic's manifest would give them.
+            "STORAGES": {
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        }
+        if dummy_cache:
+            overrides["CACHES"] = {
+                "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+            }
         with override_settings(**overrides):
             client = Client()
-            results[mode] = {name: median_ms(client, url, repeats) for name, url in urls.items()}
+            results[mode] = {
+                name: median_ms(client, url, repeats, before) for name, url in urls.items()
+            }
     return results
 
 
@@ -199,8 +236,17 @@ def main() -> None:
             d0, b0 = demo[mode]["trivial view"], big[mode]["trivial view"]
             print(f"{name:<14}{d:>10.2f} ms {d / d0:>6.1f}x{b:>12.2f} ms {b / b0:>6.1f}x")
 
-    table("cached")
-    table("uncached")
+    for mode in MODES:
+        table(mode)
+    print(
+        "\nTargets: uncached topic, indicator and area pages within 10x the trivial view, "
+        "cached within 2x."
+    )
+    for mode, limit in (("uncached", 10), ("cached", 2)):
+        for name in ("topic", "indicator", "area"):
+            ratio = big[mode][name] / big[mode]["trivial view"]
+            verdict = "PASS" if ratio <= limit else "FAIL"
+            print(f"  {mode:<9}{name:<10}{ratio:>7.1f}x (target {limit}x): {verdict}")
     sys.stdout.flush()
 
 

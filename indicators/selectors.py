@@ -175,6 +175,8 @@ class IndicatorPage:
     #: Where the trend chart and its table, as the public see them, are kept built
     #: (core/prebuilt.py); None when built from `figures` (a preview of staged figures).
     trend: prebuilt_blocks.Slot | None = None
+    #: The same for its table of every figure, filters and downloads, when unfiltered.
+    figures_table: prebuilt_blocks.Slot | None = None
     has_trend: bool = False  # whether there is a trend chart, either way
     #: Staged imports an officer may preview here ((label, address) each), and those shown.
     releases_waiting: tuple[tuple[str, str], ...] = ()
@@ -204,14 +206,16 @@ def indicator_page(
     if summary := values_filter.summary():
         caption += f" ({summary})"
     query = values_filter.query_string()
+    table: prebuilt_blocks.Slot | None = None
     if prebuilt and not releasing:
-        figures, slot = public_trend(indicator)
+        figures, slot, table = public_blocks(indicator, params)
     else:
         figures, slot = trend_figures(indicator, source), None
     return IndicatorPage(
         indicator=indicator_facts(indicator),
         figures=figures,
         trend=slot,
+        figures_table=table,
         has_trend=slot.data["has_trend"] if slot is not None else figures is not None,
         filter=values_filter,
         filter_query=query,
@@ -226,18 +230,26 @@ def indicator_page(
     )
 
 
-def public_trend(indicator: Indicator) -> tuple[Figures | None, prebuilt_blocks.Slot]:
-    """The trend chart and table of the public page: its block kept in the database when it
-    is up to date (two queries), else the figures for the template to build it from and
-    keep. It shows the indicator's figures, the areas' names and which page's area it
-    follows (`CONTENT`)."""
-    slot = prebuilt_blocks.fetch([f"indicator-trend:{indicator.pk}"]).popitem()[1]
-    if slot.html is not None:
-        return None, slot
-    figures = trend_figures(indicator)
-    slot.tags = (tag("indicator", indicator.pk), REFERENCE, CONTENT)
-    slot.data = {"has_trend": figures is not None}
-    return figures, slot
+def public_blocks(
+    indicator: Indicator, params: Mapping[str, Any]
+) -> tuple[Figures | None, prebuilt_blocks.Slot, prebuilt_blocks.Slot | None]:
+    """The blocks of the public page kept in the database (two queries): its trend chart and
+    table, and, unfiltered, its table of every figure; each up to date, or for the template to
+    build (the trend from the figures returned). They show the indicator's figures, the
+    areas' names and which page's area the trend follows (`CONTENT`)."""
+    keys = [f"indicator-trend:{indicator.pk}"] + (
+        [] if params else [f"indicator-figures:{indicator.pk}"]
+    )
+    slots = prebuilt_blocks.fetch(keys)
+    trend, table = slots[keys[0]], slots.get(f"indicator-figures:{indicator.pk}")
+    tags = (tag("indicator", indicator.pk), REFERENCE, CONTENT)
+    figures = None
+    if trend.html is None:
+        figures = trend_figures(indicator)
+        trend.tags, trend.data = tags, {"has_trend": figures is not None}
+    if table is not None and table.html is None:
+        table.tags = tags
+    return figures, trend, table
 
 
 def trend_figures(indicator: Indicator, source: Any = None) -> Figures | None:

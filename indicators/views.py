@@ -76,8 +76,8 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
         )
         depends_on(request, tag("indicator", self.object.pk), REFERENCE, CONTENT)
         response = self.render_to_response(self.get_context_data(object=self.object))
-        trend = self.page.trend
-        response.add_post_render_callback(lambda response: prebuilt.keep([trend]))
+        slots = [self.page.trend, self.page.figures_table]
+        response.add_post_render_callback(lambda response: prebuilt.keep(slots))
         if releasing:
             patch_cache_control(response, private=True, no_store=True)
         return response
@@ -89,7 +89,12 @@ class IndicatorDetailView(SingleTableMixin, DetailView):
         return {"caption": self.page.table_caption}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        kept = self.page.figures_table
+        if kept is not None and kept.html is not None:
+            # The table is kept built: neither read nor paged.
+            context = super(SingleTableMixin, self).get_context_data(**kwargs)
+        else:
+            context = super().get_context_data(**kwargs)
         context["page"] = self.page
         context["filter"] = self.page.filter  # also under its own name, as before
         return context

@@ -48,13 +48,17 @@ def test_a_page_from_its_blocks_is_the_page_built_from_the_figures(client, site,
     assert kept == built
     # Built: the chart's or table's figures were read; from the blocks: none are.
     assert any('FROM "indicators_value"' in sql for sql in built_queries)
-    reads_figures = [sql for sql in kept_queries if 'FROM "indicators_value"' in sql]
-    if name == "indicator":  # its paged table of every figure is read each time, not the trend
-        built_reads = [sql for sql in built_queries if 'FROM "indicators_value"' in sql]
-        assert len(reads_figures) == len(built_reads) - 1
-    else:
-        assert reads_figures == []
+    assert [sql for sql in kept_queries if 'FROM "indicators_value"' in sql] == []
     assert len(kept_queries) < len(built_queries)
+
+
+def test_a_filtered_table_is_read_each_time(client, site):
+    url = "/data/indicators/cpp-rate/?area_type=district"
+    get(client, url)
+    html, queries = get(client, url)
+    assert any('FROM "indicators_value"' in sql for sql in queries)
+    assert not Prebuilt.objects.filter(key__startswith="indicator-figures:").exists()
+    assert "Preston" in html
 
 
 def test_a_changed_figure_is_shown_at_once(client, site):
