@@ -23,6 +23,7 @@ import contextvars
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -55,6 +56,23 @@ T = TypeVar("T")
 _batched: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
     "cache_tags_batched", default=None
 )
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the code and templates that build public pages: what is kept built (cached
+    pages, blocks in the database) is used only by the code that built it, so a new release
+    of the site never serves pages its old code wrote."""
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for folder in ("core", "indicators", "pages", "templates", "jsna"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html") and "migrations" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def tag(kind: str, pk: object) -> str:
@@ -217,7 +235,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{code_version()}:{path}"
         entry = cache.get(key)
         if entry is None:
             number = current_version()

@@ -20,8 +20,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils.safestring import SafeString, mark_safe
 
-from core.caching import ANY, EVERYTHING
+from core.caching import ANY, EVERYTHING, code_version
 from core.models import CacheTag, Prebuilt
+
+BUILD = "_code"  # the key in a block's data of the code version that built it
 
 
 @dataclass
@@ -70,7 +72,10 @@ def fetch(keys: Sequence[str]) -> dict[str, Slot]:
     )
     number = last_changed.pop(ANY, 0)
     slots = {key: Slot(key, number=number) for key in keys}
+    build = code_version()
     for key, built_at, block_tags, html, data in rows:
+        if data.get(BUILD) != build:
+            continue  # built by another release of the code
         if all(last_changed.get(t, 0) <= built_at for t in (EVERYTHING, *block_tags)):
             # Built by our own templates, from escaped data.
             slots[key] = Slot(key, tuple(block_tags), data, mark_safe(html), number)
@@ -79,8 +84,11 @@ def fetch(keys: Sequence[str]) -> dict[str, Slot]:
 
 def store(number: int, blocks: Iterable[tuple[str, Iterable[str], str, dict[str, Any]]]) -> None:
     """Keep `blocks` (key, tags, html, data), built from the data as of change `number`."""
+    build = code_version()
     rows = [
-        Prebuilt(key=key, number=number, tags=sorted(set(tags)), html=html, data=data)
+        Prebuilt(
+            key=key, number=number, tags=sorted(set(tags)), html=html, data={**data, BUILD: build}
+        )
         for key, tags, html, data in blocks
     ]
     if not rows:

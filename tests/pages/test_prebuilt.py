@@ -125,3 +125,15 @@ def test_an_officers_preview_is_never_kept(client, site, admin_user):
     for url in pages().values():
         html, _ = get(client, url)
         assert "66.6" not in html and "Words only the draft has." not in html
+
+
+def test_blocks_built_by_another_release_of_the_code_are_built_again(client, site):
+    url = pages()["topic"]
+    html, _ = get(client, url)
+    Prebuilt.objects.update(html="<p>Written by last year's templates</p>")
+    for block in Prebuilt.objects.all():
+        block.data["_code"] = "an older release"
+        block.save()
+    again, queries = get(client, url)
+    assert again == html
+    assert any('FROM "indicators_value"' in sql for sql in queries)
