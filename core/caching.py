@@ -135,12 +135,16 @@ def bump_content_version(**kwargs: Any) -> None:
 
 def changed_figures(indicator_ids: Iterable[int], values: Any = None) -> None:
     """After a bulk write of figures: the pages of these indicators, and of the areas of
-    `values` (a queryset of the figures written: their areas are read in one query)."""
+    `values` (a queryset of the figures written: their areas are read in one query). Once
+    committed, `hooks.FIGURES_RELEASED` is told (the pages are built again in the worker)."""
     area_ids = values.values_list("area_id", flat=True).distinct() if values is not None else ()
-    changed(
-        *(tag("indicator", pk) for pk in indicator_ids),
-        *(tag("area", pk) for pk in area_ids),
+    tags = sorted(
+        {*(tag("indicator", pk) for pk in indicator_ids), *(tag("area", pk) for pk in area_ids)}
     )
+    changed(*tags)
+    from core import hooks
+
+    transaction.on_commit(lambda: hooks.call_all(hooks.FIGURES_RELEASED, tags))
 
 
 def check(number: int, tags: Iterable[str]) -> tuple[bool, int]:

@@ -20,6 +20,11 @@ The hooks, with what their functions take and return:
     The area (and its comparators) whose trend the indicator's own page charts, e.g. the area
     of a published topic page that shows it. Default: None (the page charts the country).
 
+``FIGURES_RELEASED``: ``(tags) -> None``
+    Figures were released (an import, an undo): the cache tags they changed
+    (core/caching.py). Called after the transaction has committed, e.g. to build again the
+    public pages that show them before anyone asks. Default: nothing.
+
 ``IMPORT_STAGED``: ``(batch) -> None``
     An import's figures were staged, waiting for a publisher's release: every function
     registered is called, after the import's transaction has committed (e.g. to tell the
@@ -37,10 +42,13 @@ from typing import Any, TypeVar
 
 IMPORT_SCOPE = "import_scope"
 IMPORT_STAGED = "import_staged"
+FIGURES_RELEASED = "figures_released"
 INDICATOR_HOME = "indicator_home"
 PUBLISHED_INDICATORS = "published_indicators"
 
-NAMES = frozenset({IMPORT_SCOPE, IMPORT_STAGED, INDICATOR_HOME, PUBLISHED_INDICATORS})
+NAMES = frozenset(
+    {FIGURES_RELEASED, IMPORT_SCOPE, IMPORT_STAGED, INDICATOR_HOME, PUBLISHED_INDICATORS}
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

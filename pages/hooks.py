@@ -51,3 +51,11 @@ def import_staged(batch: Any) -> None:
     from pages import notifications
 
     notifications.import_staged(batch)
+
+
+@hooks.register(hooks.FIGURES_RELEASED)
+def figures_released(tags: list[str]) -> None:
+    """Build again, in the task worker, the public pages the released figures changed."""
+    from pages.tasks import prebuild_pages
+
+    prebuild_pages.enqueue(list(tags))

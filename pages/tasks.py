@@ -1,7 +1,9 @@
-"""Scheduled publishing through the task worker: `publish_scheduled` runs every minute as a
-task that enqueues its own next run, so that the worker the start command runs for imports
-also releases scheduled figures and publishes scheduled pages, with no cron line to set up.
-`manage.py publish_scheduled` does the same once, for a deployment that prefers cron."""
+"""Work the task worker does for the pages: building again the pages that released figures
+changed (`prebuild_pages`, see pages/prebuild.py), and scheduled publishing:
+`publish_scheduled` runs every minute as a task that enqueues its own next run, so that the
+worker the start command runs for imports also releases scheduled figures and publishes
+scheduled pages, with no cron line to set up. `manage.py publish_scheduled` does the same
+once, for a deployment that prefers cron."""
 
 from __future__ import annotations
 
@@ -62,3 +64,11 @@ def _waiting_in_rq() -> bool:
         job is not None and job.func_name == TASK_PATH
         for job in queue.job_class.fetch_many(ids, connection=queue.connection)
     )
+
+
+@task()
+def prebuild_pages(tags: list[str]) -> dict[str, int]:
+    """Build again the public pages that show what `tags` name (pages/prebuild.py)."""
+    from pages.prebuild import prebuild
+
+    return prebuild(tags)
