@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import resolve
