@@ -172,6 +172,7 @@ class AZIndexView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        depends_on(self.request, CONTENT)
         index = search.a_z_index()
         context.update(a_z_letters=index.letters, current_letter="", groups=index.groups())
         return context
@@ -187,6 +188,7 @@ class AZLetterView(TemplateView):
         letter = self.kwargs["letter"]
         if not re.fullmatch(r"[A-Za-z]", letter):
             raise Http404("The A to Z has only the letters A to Z.")
+        depends_on(self.request, CONTENT)
         index = search.a_z_index()
         current = letter.upper()
         entries = index.for_letter(current)
