@@ -22,11 +22,13 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -215,10 +217,35 @@ def depends_on(request: HttpRequest, *tags: str) -> None:
     found.update(tags)
 
 
+# What `cached()` found up to date during this request (emptied as each request starts).
+_this_request = threading.local()
+
+
+def _request_started(**kwargs: Any) -> None:
+    _this_request.found = {}
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _this_request.found = None  # outside a request, every call checks
+
+
+request_started.connect(_request_started, dispatch_uid="core_caching_request_started")
+request_finished.connect(_request_finished, dispatch_uid="core_caching_request_finished")
+
+
 def cached(key: str, tags: Iterable[str], build: Callable[[], T]) -> T:
     """`build()`'s result, kept in the cache under `key` until one of `tags` changes (for
-    data several pages share, such as the A to Z)."""
-    tags = tuple(tags)
+    data several pages share, such as the A to Z); checked once a request."""
+    found = getattr(_this_request, "found", None)
+    if found is not None and key in found:
+        return found[key]
+    result = _cached(key, tuple(tags), build)
+    if found is not None:
+        found[key] = result
+    return result
+
+
+def _cached(key: str, tags: tuple[str, ...], build: Callable[[], T]) -> T:
     entry = cache.get(key)
     if entry is None:
         number = current_version()

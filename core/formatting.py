@@ -12,11 +12,14 @@ does not import it, so that every app may use it.
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Protocol
 
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 # The units that change how a figure is written (the values of `indicators.models.Unit`).
 COUNT: Final = "count"
@@ -205,6 +208,114 @@ def figure_text(
     if illustrative:
         text += illustrative_note(in_brackets=in_brackets)
     return text
+
+
+# --- Comparisons --------------------------------------------------------------------------
+# One area's figure against another's, as Fingertips words it: "Better (significantly)",
+# "Similar", "Worse (significantly)" where a low (or a high) figure is better and a 95%
+# confidence interval allows a test; "Higher (significantly)", "Similar", "Lower
+# (significantly)" where neither is better; and where nothing can be tested (Fingertips' "Not
+# compared") the direction of the figures, with what it means where the polarity says.
+
+#: What “not tested” means, said once on a page whose comparisons use it.
+NOT_TESTED_NOTE: Final = (
+    "Not tested: these figures have no confidence intervals, so we cannot say whether the "
+    "difference is more than chance."
+)
+
+#: The polarities of an indicator (the values of `indicators.models.Polarity`).
+LOW_IS_GOOD: Final = "low"
+HIGH_IS_GOOD: Final = "high"
+
+
+def comparison_symbol(direction: str, significance: str) -> str:
+    """The marker's symbol, so that colour is never the only signal: “▲” for a higher figure,
+    “▼” for a lower one, “●” for the same figure or no significant difference."""
+    if significance == "similar" or direction == "same":
+        return "●"
+    return "▲" if direction == "higher" else "▼"
+
+
+def comparison_label(direction: str, significance: str, judgement: str = "") -> str:
+    """The marker's words: “Better (significantly)”, “Worse (significantly)”, “Higher
+    (significantly)”, “Similar”; untested, “Higher”, “Lower” or “Same”."""
+    if significance == "significant":
+        return f"{(judgement or direction).capitalize()} (significantly)"
+    if significance == "similar":
+        return "Similar"
+    return {"higher": "Higher", "lower": "Lower", "same": "Same"}[direction]
+
+
+def comparison_connector(direction: str, significance: str) -> str:
+    """The word between the marker and the area: “than”, “to” after “Similar”, “as” after
+    “Same”."""
+    if significance == "similar":
+        return "to"
+    return "as" if direction == "same" else "than"
+
+
+def untested_words(direction: str, polarity: str) -> str:
+    """What an untested comparison says after the figure: “worse (not tested)” for a higher
+    figure where a low one is better, “better (not tested)”, or “not tested” where neither is
+    better; nothing for the same figure."""
+    if direction == "same":
+        return ""
+    if str(polarity) in (LOW_IS_GOOD, HIGH_IS_GOOD):
+        better = (direction == "lower") == (str(polarity) == LOW_IS_GOOD)
+        return f"{'better' if better else 'worse'} (not tested)"
+    return "not tested"
+
+
+def comparison_verdict(direction: str, significance: str, judgement: str, polarity: str) -> str:
+    """A comparison in words after its direction (as the release report quotes it):
+    “significantly worse”, “similar (no significant difference)”, “worse (not tested)”,
+    “not tested”, “no difference”."""
+    if significance == "significant":
+        return f"significantly {judgement or direction}"
+    if significance == "similar":
+        return "similar (no significant difference)"
+    return untested_words(direction, polarity) or "no difference"
+
+
+def measure_words(indicator: LabelledUnit) -> str:
+    """What a figure measures, as a chart's subtitle names it: “rate per 10,000 population
+    aged under 18”, “percentage”, “number”."""
+    if indicator.unit == PERCENTAGE:
+        return "percentage"
+    return unit_label(indicator)
+
+
+# --- A figure in a text ---------------------------------------------------------------------
+
+_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d])")
+_YEAR_SPAN = re.compile(r"[/\u2013-]\d")  # “2012/13”, “2012-13”: a year, not a figure
+_UNIT_AFTER = {PERCENTAGE: re.compile(r"\s?(%|per ?cent\b)"), RATE: re.compile(r"\s?per\b")}
+
+
+def plain_text(markup: str) -> str:
+    """HTML as a reader reads it: no tags, entities decoded, each run of whitespace (no-break
+    spaces too) one space."""
+    return " ".join(html.unescape(strip_tags(markup)).split())
+
+
+def states_figure(text: str, indicator: FigureUnit, number: Decimal) -> bool:
+    """Whether plain text states a figure: the number as the site writes it to the
+    indicator's decimal places (“73.3”, “1,234”, with or without the thousands separator), or
+    rounded to fewer places with its unit right after it (“87%” for 87.0%, “73 per 10,000”).
+    A year span (“2012/13”) is not a figure, and a number inside a longer one never counts."""
+    places = indicator.decimal_places
+    unit_after = _UNIT_AFTER.get(indicator.unit)
+    for match in _NUMBER.finditer(text):
+        whole, fraction = match.group(1).replace(",", ""), match.group(2) or ""
+        after = text[match.end() :]
+        if len(fraction) > places or (not fraction and _YEAR_SPAN.match(after)):
+            continue
+        written = number_text(number, len(fraction)).replace(",", "").lstrip("-")
+        if written != (f"{whole}.{fraction}" if fraction else whole):
+            continue
+        if len(fraction) == places or (unit_after is not None and unit_after.match(after)):
+            return True
+    return False
 
 
 def long_date(day: datetime.date) -> str:

@@ -20,6 +20,10 @@ ChartKind = str  # "trend" | "areas" | "breakdown"
 
 @dataclass(frozen=True)
 class Comparison:
+    """The area's latest figure against a comparator's, in Fingertips' manner: better, similar
+    or worse (higher, similar or lower where neither is better) when the area's figure has a
+    95% confidence interval; otherwise only the direction of the figures, “not tested”."""
+
     area: Area
     value: Value
     direction: str  # "higher" | "lower" | "same": the figures themselves
@@ -27,17 +31,47 @@ class Comparison:
     significance: str = "not tested"  # "significant" | "similar" | "not tested"
 
     @property
+    def tested(self) -> bool:
+        return self.significance != "not tested"
+
+    @property
+    def polarity(self) -> str:
+        return str(self.value.indicator.polarity)
+
+    @property
+    def symbol(self) -> str:
+        """“▲”, “▼” or “●”: the marker's shape, so that colour is never the only signal."""
+        return formatting.comparison_symbol(self.direction, self.significance)
+
+    @property
+    def label(self) -> str:
+        """Fingertips' label: “Better (significantly)”, “Similar”, “Worse (significantly)”;
+        “Higher (significantly)” … where neither is better; “Higher” … untested."""
+        return formatting.comparison_label(self.direction, self.significance, self.judgement)
+
+    @property
     def marker(self) -> str:
-        return {"higher": "▲ Higher", "lower": "▼ Lower", "same": "● Same"}[self.direction]
+        """The symbol and the label: “▲ Worse (significantly)”, “● Similar”, “▲ Higher”."""
+        return f"{self.symbol} {self.label}"
+
+    @property
+    def connector(self) -> str:
+        """“than”, “to” (after “Similar”) or “as” (after “Same”)."""
+        return formatting.comparison_connector(self.direction, self.significance)
+
+    @property
+    def note(self) -> str:
+        """What the line says after the figure when untested: “worse (not tested)”, “not
+        tested”; "" for a tested comparison, whose label says it all."""
+        return "" if self.tested else formatting.untested_words(self.direction, self.polarity)
 
     @property
     def verdict(self) -> str:
-        """In words, e.g. “significantly worse”, “similar”, “not tested”."""
-        if self.significance == "significant":
-            return f"significantly {self.judgement or self.direction}"
-        if self.significance == "similar":
-            return "similar (no significant difference)"
-        return "not tested for significance"
+        """In words, e.g. “significantly worse”, “similar (no significant difference)”,
+        “worse (not tested)”, “not tested”."""
+        return formatting.comparison_verdict(
+            self.direction, self.significance, self.judgement, self.polarity
+        )
 
     @property
     def figure(self) -> str:
@@ -67,7 +101,7 @@ class TableRow:
 class SectionFigures:
     indicator: Indicator
     kind: ChartKind
-    caption: str
+    caption: str  # the message first, as the Analysis Function asks: what the chart shows
     columns: list[str]
     rows: list[TableRow]
     chart: dict
@@ -76,10 +110,29 @@ class SectionFigures:
     latest: Value | None = None
     period: Period | None = None
     trend: str = ""
+    subtitle: str = ""  # the statistics under the caption: measure, areas, period
+    heading: str = ""  # the chart named by what it shows: “Rate over time”, “Rate by district”
+    area: Area | None = None  # the area the figures are for
+    stated: tuple[Value, ...] = ()  # the figures the statement's first sentence gives
 
     @property
     def has_illustrative(self) -> bool:
         return any(v is not None and v.is_illustrative for row in self.rows for v in row.cells)
+
+    @property
+    def has_untested(self) -> bool:
+        """Whether any comparison is “not tested” (and so needs `NOT_TESTED_NOTE`)."""
+        return any(not c.tested and c.note for c in self.comparisons)
+
+    def repeats(self, narrative: str) -> bool:
+        """Whether the section's narrative (its HTML as rendered) already states the figures
+        of the statement's first sentence, so that the statement would say them again."""
+        if not self.statement or not self.stated:
+            return False
+        text = formatting.plain_text(narrative)
+        return all(
+            formatting.states_figure(text, v.indicator, v.value) for v in self.stated if v.value
+        )
 
     @property
     def values(self) -> list[Value]:
@@ -109,9 +162,16 @@ def when(period: Period, *, start: bool = False) -> str:
     return f"{word.capitalize() if start else word} {period.label}"
 
 
+_COMPASS = {"North", "South", "East", "West"}
+
+
 def area_name(area: Area) -> str:
-    """An area as named mid-sentence: regions take “the” (“the North West”)."""
-    return f"the {area.display_name}" if area.area_type == "region" else area.display_name
+    """An area as named mid-sentence: regions named by the compass take “the” (“the North
+    West”, “the East of England”); London and Yorkshire and The Humber do not."""
+    name = area.display_name
+    if area.area_type == "region" and name.split(" ", 1)[0] in _COMPASS:
+        return f"the {name}"
+    return name
 
 
 def in_tiers(area: Area) -> bool:
@@ -141,6 +201,14 @@ def tier_nouns(areas: Iterable[Area]) -> tuple[str, str]:
     if kinds and all(same_tier(kinds[0], other) for other in kinds[1:]):
         return "local authority", "local authorities"
     return "area", "areas"
+
+
+def subtitle(indicator: Indicator, where: str, period: str, *, name: str = "") -> str:
+    """A chart's statistical subtitle, under its message: what is measured, where and when,
+    e.g. “Rate of referrals to children's social care, rate per 10,000 population aged under
+    18, districts in Lancashire-12, 2012/13”."""
+    parts = [name or indicator.name, formatting.measure_words(indicator), where, period]
+    return ", ".join(part for part in parts if part)
 
 
 def breakdown_labels(values: list[Value]) -> list[str]:
@@ -279,19 +347,45 @@ class FigureBuilder:
             }
             for row in rows
         ]
+        span = ""
+        if periods:
+            span = periods[0].label
+            if len(periods) > 1:
+                span += f" to {periods[-1].label}"
+        noun = formatting.unit_noun(indicator.unit)
         figures = SectionFigures(
             indicator=indicator,
             kind="trend",
-            caption=f"{indicator.name}: {joined([r.label for r in rows])}, "
-            f"{periods[0].label} to {periods[-1].label}"
-            if periods
-            else indicator.name,
+            caption=self._trend_message(indicator, values),
+            subtitle=subtitle(indicator, joined([r.label for r in rows]), span),
+            heading=f"{noun.capitalize()} over time",
+            area=self.area,
             columns=[p.label for p in periods],
             rows=rows,
             chart={"type": "line", "labels": [p.label for p in periods], "datasets": datasets},
         )
         self._describe_latest(figures, values)
         return figures
+
+    def _trend_message(self, indicator: Indicator, values: list[Value]) -> str:
+        """“The rate for Lancashire-12 was higher in 2012/13 than in 2007/08”: the area's
+        latest figure against its first; its only figure; or the indicator's name."""
+        mine = sorted(
+            (v for v in values if v.area_id == self.area.pk and v.value is not None),
+            key=lambda v: (v.period.end_date, v.period.start_date),
+        )
+        if not mine:
+            return indicator.name
+        noun = formatting.unit_noun(indicator.unit)
+        subject = f"The {noun} for {area_name(self.area)}"
+        last = mine[-1]
+        if len(mine) == 1:
+            return f"{subject} was {figure_text(last)} {when(last.period)}"
+        first = mine[0]
+        if last.value == first.value:
+            return f"{subject} was the same {when(last.period)} as {when(first.period)}"
+        word = "higher" if last.value > first.value else "lower"
+        return f"{subject} was {word} {when(last.period)} than {when(first.period)}"
 
     def _areas(
         self, indicator: Indicator, overall: list[Value], at_latest: list[Value], period: Period
@@ -329,18 +423,30 @@ class FigureBuilder:
             if parent_value is not None
             else None,
         }
+        noun = formatting.unit_noun(indicator.unit)
+        with_values = [v for v in ranked if v.value is not None]
+        caption = f"{indicator.name} by {singular}"
+        if with_values:
+            highest = [v.area.display_name for v in with_values if v.value == with_values[0].value]
+            verb = "has" if len(highest) == 1 else "have"
+            caption = f"{joined(highest)} {verb} the highest {noun} of the {len(ranked)} {plural}"
+            if len(highest) == len(ranked):
+                caption = f"The {len(ranked)} {plural} have the same {noun}"
         figures = SectionFigures(
             indicator=indicator,
             kind="areas",
-            caption=f"{indicator.name} by {singular}, {period.label}, highest first",
+            caption=caption,
+            subtitle=subtitle(indicator, f"{plural} in {area_name(self.area)}", period.label),
+            heading=f"{noun.capitalize()} by {singular}",
+            area=self.area,
             columns=[period.label],
             rows=rows,
             chart=chart,
             period=period,
         )
-        with_values = [v for v in ranked if v.value is not None]
         if len(with_values) >= 2:
             top, bottom = with_values[0], with_values[-1]
+            figures.stated = (top, bottom)
             figures.statement = (
                 f"{when(period, start=True)}, {top.area.display_name} had the highest "
                 f"{formatting.unit_noun(indicator.unit)} of the {len(ranked)} {plural}, "
@@ -383,18 +489,35 @@ class FigureBuilder:
                 }
             ],
         }
+        dimension = dimension_label.lower()
+        noun = formatting.unit_noun(indicator.unit)
+        largest = max((v for v in mine if v.value is not None), key=lambda v: v.value, default=None)
+        caption = f"{indicator.name} by {dimension}"
+        if largest is not None:
+            groups = [
+                label if not label[:1].isdigit() else f"{dimension} {label}"
+                for label, v in zip(labels, mine, strict=True)
+                if v.value == largest.value
+            ]
+            caption = f"In {area_name(self.area)} the {noun} is highest for {joined(groups)}"
+        # The indicator's name may say what it is broken down by already (“… by ethnicity”).
+        measure = indicator.name
+        if f"by {dimension}" not in measure.lower():
+            measure += f" by {dimension}"
         figures = SectionFigures(
             indicator=indicator,
             kind="breakdown",
-            caption=f"{indicator.name} by {dimension_label.lower()}, {self.area.display_name}, "
-            f"{period.label}",
+            caption=caption,
+            subtitle=subtitle(indicator, self.area.display_name, period.label, name=measure),
+            heading=f"{noun.capitalize()} by {dimension}",
+            area=self.area,
             columns=[period.label],
             rows=rows,
             chart=chart,
             period=period,
         )
-        largest = max((v for v in mine if v.value is not None), key=lambda v: v.value, default=None)
         if largest is not None:
+            figures.stated = (largest,)
             figures.statement = (
                 f"{when(period, start=True)} the largest group in {self.area.display_name} was "
                 f"{labels[mine.index(largest)]}: {figure_text(largest)}."
@@ -412,6 +535,7 @@ class FigureBuilder:
             return
         latest = mine[-1]
         figures.latest, figures.period = latest, latest.period
+        figures.stated = (latest,)
         indicator = latest.indicator
         sentence = (
             f"{when(latest.period, start=True)} the {formatting.unit_noun(indicator.unit)} for "
@@ -445,8 +569,5 @@ class FigureBuilder:
         if parts:
             sentence += " This is " + "; ".join(parts) + "."
         sentence += " " + indicator.polarity_sentence
-        if figures.comparisons and all(c.significance == "not tested" for c in figures.comparisons):
-            sentence += " Differences are not tested for significance: the figures have no "
-            sentence += "confidence intervals."
         figures.trend = recent_trend(mine)
         figures.statement = sentence

@@ -28,11 +28,12 @@ from django.utils.safestring import SafeString
 from core import hooks
 from core import prebuilt as prebuilt_blocks
 from core.caching import CONTENT, INDICATORS, REFERENCE, tag
-from core.formatting import joined
+from core.formatting import NOT_TESTED_NOTE, joined
 from indicators.area_history import AreaHistory, Ending, fate, linked
 from indicators.exports import FORMATS
-from indicators.figures import FigureBuilder, SectionFigures
+from indicators.figures import FigureBuilder, SectionFigures, area_name
 from indicators.filters import IndicatorValuesFilter
+from indicators.maps import DistrictMap, district_map
 from indicators.models import (
     Area,
     AreaChange,
@@ -101,14 +102,19 @@ def indicator_facts(indicator: Indicator) -> IndicatorFacts:
 @dataclass(frozen=True)
 class ComparisonLine:
     """The area's latest figure against one comparator, as a line of the comparisons list:
-    “▲ Higher than England (520.7): not tested for significance”."""
+    “▲ Worse (significantly) than England (520.7)”, “● Similar to the North West (619.7)”,
+    untested “▲ Higher than England (520.7): worse (not tested)”."""
 
-    marker: str  # "▲ Higher", "▼ Lower" or "● Same"
+    marker: str  # the symbol and the label: "▲ Worse (significantly)", "● Similar", "▲ Higher"
     css: str  # "better", "worse" or "neutral"
     area: str  # as named mid-sentence, e.g. "the North West"
     figure: str  # the comparator's figure, with "%" for a percentage
     illustrative: bool
-    verdict: str  # e.g. "significantly worse", "not tested for significance"
+    verdict: str  # in words, e.g. "significantly worse", "worse (not tested)"
+    symbol: str = ""  # "▲", "▼" or "●", so that colour is never the only signal
+    label: str = ""  # Fingertips' words: "Better (significantly)", "Similar", "Higher", …
+    connector: str = "than"  # "than", "to" (after "Similar") or "as" (after "Same")
+    note: str = ""  # after the figure when untested: "worse (not tested)", "not tested"
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,15 @@ class Figures:
     beside it, and what they say in words."""
 
     chart_id: str  # the id of the chart's data (a json_script) and of its canvas
-    caption: str
+    caption: str  # the message: "Preston has the highest rate of the 12 districts"
+    subtitle: str  # what, where and when: measure, areas, period
+    heading: str  # the chart named by what it shows: "Rate over time", "Rate by district"
     statement: str  # the figures in a sentence or two; may be ""
+    #: Whether the section's narrative already states the statement's figures, so that the
+    #: page leaves the statement out (the release report still compares it).
+    repeats_narrative: bool
+    area: str  # the area the figures are for, as named mid-sentence; "" when not known
+    untested_note: str  # what "not tested" means, where this page explains it; else ""
     trend: str  # the recent trend in words; may be ""
     has_illustrative: bool
     chart: dict[str, Any]  # the Chart.js data
@@ -126,20 +139,31 @@ class Figures:
     unit: str  # the suffix of a figure ("%", "per 10,000"), for the chart's axis
     period: str  # the label of the period the comparisons are for; "" when there are none
     comparisons: tuple[ComparisonLine, ...]
+    map: DistrictMap | None = None  # a choropleth of the areas' figures ("areas" charts only)
 
 
-def page_figures(figures: SectionFigures, chart_id: str) -> Figures:
-    """`FigureBuilder`'s figures of one indicator, with their table, for a page."""
+def page_figures(
+    figures: SectionFigures, chart_id: str, *, narrative: str = "", explain_untested: bool = True
+) -> Figures:
+    """`FigureBuilder`'s figures of one indicator, with their table, for a page. `narrative` is
+    the section's narrative as rendered (HTML): a statement that would repeat its figures is
+    marked, for the page to leave out. `explain_untested` says what "not tested" means under
+    the comparisons (a page says it once: under the first list that needs it)."""
     indicator = figures.indicator
     percent = "%" if indicator.unit == Unit.PERCENTAGE else ""
     return Figures(
         chart_id=chart_id,
         caption=figures.caption,
+        subtitle=figures.subtitle,
+        heading=figures.heading,
         statement=figures.statement,
+        repeats_narrative=bool(narrative) and figures.repeats(narrative),
+        area=area_name(figures.area) if figures.area is not None else "",
+        untested_note=NOT_TESTED_NOTE if explain_untested and figures.has_untested else "",
         trend=figures.trend,
         has_illustrative=figures.has_illustrative,
         chart=figures.chart,
-        table=FiguresTable(figures),
+        table=FiguresTable(figures, caption_id=f"{chart_id}-caption"),
         unit=indicator.short_unit,
         period=figures.period.label if figures.period is not None else "",
         comparisons=tuple(
@@ -150,9 +174,14 @@ def page_figures(figures: SectionFigures, chart_id: str) -> Figures:
                 figure=c.value.display + percent,
                 illustrative=c.value.is_illustrative,
                 verdict=c.verdict,
+                symbol=c.symbol,
+                label=c.label,
+                connector=c.connector,
+                note=c.note,
             )
             for c in figures.comparisons
         ),
+        map=district_map(figures, f"{chart_id}-map") if figures.kind == "areas" else None,
     )
 
 

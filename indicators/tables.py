@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, QuerySet, When
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 
 from core import formatting
 from indicators.figures import SectionFigures, TableRow
@@ -39,12 +40,16 @@ def revised_mark(value: Value) -> SafeString | str:
     )
 
 
-def value_cell(value: Value | None) -> SafeString | str:
+def value_cell(value: Value | None, *, sign: bool = False) -> SafeString | str:
     """A figure as shown in tables: formatted, or its status; flagged when illustrative, and
-    marked “r” when revised."""
+    marked “r” when revised. With `sign`, a percentage carries its “%” (a table whose rows
+    are of different indicators)."""
     if value is None:
         return "No data"
-    text = value.display  # formatted with the indicator's decimal places, or the status
+    if sign:
+        text = formatting.table_figure(value.indicator, value.value, value.status)
+    else:
+        text = value.display  # formatted with the indicator's decimal places, or the status
     if value.is_illustrative:
         return format_html("{} {}", text, ILLUSTRATIVE_BADGE)
     if value.revised_on is not None:
@@ -182,7 +187,7 @@ class ComparisonColumn(tables.Column):
         super().__init__(*args, attrs=NUMERIC, orderable=False, **kwargs)
 
     def render(self, value: Value | None) -> SafeString | str:
-        return value_cell(value)
+        return value_cell(value, sign=True)
 
 
 class AreaComparisonTable(JsnaTable):
@@ -273,8 +278,10 @@ class FiguresTable(tables.Table):
         orderable = False
         attrs = {"class": "figures"}
 
-    def __init__(self, figures: SectionFigures, **kwargs):
+    def __init__(self, figures: SectionFigures, *, caption_id: str = "", **kwargs):
         self.figures = figures
+        #: The id of the caption, which names the scrolling region; unique on a page.
+        self.caption_id = caption_id or f"{slugify(figures.caption)}-caption"
         extra = [
             (f"v{i}", ValueColumn(i, verbose_name=name)) for i, name in enumerate(figures.columns)
         ]
@@ -284,7 +291,15 @@ class FiguresTable(tables.Table):
 
     @property
     def caption(self) -> str:
+        """The message, as the chart's: “Preston has the highest rate of the 12 districts”."""
         return self.figures.caption
+
+    @property
+    def subtitle(self) -> str:
+        """What, where and when: “Children with a child protection plan (rate per 10,000
+        under 18s), rate per 10,000 population aged under 18, districts in Lancashire-12,
+        31 March 2013”."""
+        return self.figures.subtitle
 
     def render_label(self, record: TableRow) -> str:
         if record.url:

@@ -26,6 +26,9 @@ class PagesConfig(AppConfig):
         # What each change to the pages' content empties from the page cache.
         cache_tags.connect()
         from pages import hooks  # noqa: F401 - registers what indicators asks of pages
+        from pages.search_index import connect_signals
+
+        connect_signals()  # keeps the stored search index in step with the content
 
 
 def mark_save(sender, history_instance, **kwargs) -> None:

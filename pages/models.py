@@ -529,3 +529,7 @@ class DismissedNumber(models.Model):
 
     def __str__(self) -> str:
         return f"“{self.text}”, dismissed"
+
+
+# The search index's model lives beside its code; imported here so that Django finds it.
+from pages.search_index import SearchDocument  # noqa: E402, F401

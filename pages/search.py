@@ -1,13 +1,22 @@
 """The site search (the A to Z is in `pages.a_z`, whose names are also importable from here).
 
-Search looks through published
-topics (title, keywords, summary, section headings, narrative and the names of the indicators
-their sections show) and through those indicators themselves:
+Search looks through published topics (title, keywords, summary, section headings, narrative
+and the names of the indicators their sections show) and through those indicators
+themselves, in the stored index of `pages.search_index` (one document each, kept up to date
+by signals; `manage.py rebuild_search_index` writes it all again):
 
-- on PostgreSQL with full-text search (`english` stemming, `websearch_to_tsquery` syntax,
-  weights A to D and `ts_rank`);
-- elsewhere (SQLite) with a fallback that splits the query into words, trims common English
-  endings and matches each word at the start of a word in any field, every word being needed.
+- on PostgreSQL its stored tsvector (`english` stemming, weights A to D) through a GIN index,
+  with `websearch_to_tsquery` syntax and `ts_rank`;
+- on SQLite its FTS5 table (Porter stemming), with the same syntax (`fts_query`: "phrases",
+  `or`, `-word`; every word quoted, so FTS5's own syntax never reaches it) and `bm25()`
+  weighted as PostgreSQL weights A to D.
+
+Both order the results by the same rules (`_hits`): by where the words were found (all in
+the title; within the title and keywords; ... summary; ... headings and indicators' names;
+anywhere, the narrative included), then rank, topics before indicators, then title. Which
+topics and indicators may be found is decided at every search from the live tables (published
+topics under no unpublished page, indicators that such a topic shows), never by the index,
+so a stale document can never show what is not public.
 
 When nothing matches the words as typed, topics whose title or keywords are close to them
 are offered instead ("safegaurding" finds the page with the keyword Safeguarding): on
@@ -33,28 +42,14 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from django.db import connection
-from django.db.models import (
-    Case,
-    CharField,
-    Exists,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Greatest
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from indicators.area_search import AreaMatch, allowed_typos, edit_distance, find_areas
 from indicators.models import Indicator
+from pages import search_index
 
 # The A to Z's names, also from here as before (and its signals connected with this module).
 from pages.a_z import (  # noqa: F401
@@ -68,17 +63,21 @@ from pages.a_z import (  # noqa: F401
     sort_key,
 )
 from pages.markdown import render_markdown
-from pages.models import Section, Topic
+from pages.models import Section, Status, Topic
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
-SEARCH_CONFIG = "english"
+SEARCH_CONFIG = search_index.SEARCH_CONFIG
 SNIPPET_LENGTH = 240
 MAX_AREAS = 5  # areas listed above the topics and indicators
 #: How close (pg_trgm's word similarity, 0 to 1) a title or keyword must be to a query that
 #: matched nothing as typed: "safegaurding" and "Safeguarding" score 0.69.
 TRIGRAM_THRESHOLD = 0.5
 EXACT, TYPO = 0, 1  # how a hit matched: the words as typed, or allowing for a typo
+#: Where the words were found, best first: each level is every field up to it, so KEYWORDS is
+#: "within the title and keywords" (the words may be split between the two); HEADINGS takes
+#: in the names of the sections' indicators (and an indicator's own name), BODY everything.
+TITLE, KEYWORDS, SUMMARY, HEADINGS, BODY = range(5)
 
 
 # --- Queries -------------------------------------------------------------------------------
@@ -182,6 +181,7 @@ class Hit(NamedTuple):
     rank: float
     title: str
     tier: int = EXACT  # EXACT, or TYPO for a topic found only by allowing for a typo
+    level: int = TITLE  # where the words were found: TITLE, KEYWORDS, ... BODY
 
 
 @dataclass(frozen=True)
@@ -216,165 +216,231 @@ def find(query: ParsedQuery) -> Found:
         return Found([], query)
     areas = find_areas(query.text, limit=MAX_AREAS)
     if connection.vendor == "postgresql":
-        hits = _hits(_postgres_hits(query))
+        hits = _hits(_postgres_rows(query))
         exact = [hit for hit in hits if hit.tier == EXACT]
         if exact or not hits:
             return Found(exact, query, areas)
         # Found allowing for a typo: the correction, as on SQLite, to highlight.
         return Found(hits, _corrected(query) or query, areas)
-    if not query.patterns:
+    if connection.vendor != "sqlite":
+        raise NotImplementedError("The site search needs PostgreSQL or SQLite.")
+    match = fts_query(query.text)
+    if match is None:
         return Found([], query, areas)
-    hits = _hits(_fallback_hits(query))
+    hits = _hits(_sqlite_rows(match))
     if hits:
         return Found(hits, query, areas)
     corrected = _corrected(query)
-    if corrected is None:
+    match = fts_query(corrected.text) if corrected is not None else None
+    if corrected is None or match is None:
         return Found([], query, areas)
-    return Found(_hits(_fallback_hits(corrected, tier=TYPO)), corrected, areas)
+    return Found(_hits(_sqlite_rows(match, tier=TYPO)), corrected, areas)
 
 
-def _hits(rows: QuerySet) -> list[Hit]:
-    hits = [Hit(kind, pk, float(rank), title, tier) for kind, pk, tier, rank, title in rows]
+def _hits(rows: list[tuple]) -> list[Hit]:
+    """The rows as hits, in the order both databases give them: the words as typed before a
+    typo's correction; then by where the words were found (all of them in the title, then
+    within the title and keywords, ... then only with the narrative); then rank; topics
+    before indicators; then by title."""
+    hits = [
+        Hit(kind, pk, float(rank or 0), title, tier, level)
+        for kind, pk, tier, level, rank, title in rows
+    ]
     hits.sort(
-        key=lambda hit: (hit.tier, -hit.rank, hit.kind != "topic", hit.title.casefold(), hit.pk)
+        key=lambda hit: (
+            hit.tier,
+            hit.level,
+            -hit.rank,
+            hit.kind != "topic",
+            hit.title.casefold(),
+            hit.pk,
+        )
     )
     return hits
 
 
-def _kind(name: str) -> Value:
-    return Value(name, output_field=CharField())
+# --- The stored index (`pages.search_index`) -------------------------------------------------
+
+#: The columns of each level but the last (which is all of them), on SQLite.
+_LEVEL_COLUMNS = (
+    ("title",),
+    ("title", "keywords"),
+    ("title", "keywords", "summary"),
+    ("title", "keywords", "summary", "headings", "indicators"),
+)
+#: The same on PostgreSQL: ``lead`` is the title, keywords and summary (A, B and C), ``vector``
+#: everything (headings and indicators' names also C, the narrative D).
+_POSTGRES_LEVELS = (
+    "ts_filter(d.lead, '{a}')",
+    "ts_filter(d.lead, '{a,b}')",
+    "d.lead",
+    "ts_filter(d.vector, '{a,b,c}')",
+)
 
 
-def _postgres_hits(query: ParsedQuery) -> QuerySet:
-    # Imported here so that a SQLite-only installation never needs the PostgreSQL modules.
-    from django.contrib.postgres.aggregates import StringAgg
-    from django.contrib.postgres.search import (
-        SearchQuery,
-        SearchRank,
-        SearchVector,
-        TrigramWordSimilarity,
-    )
-
-    def joined(field_name: str) -> Subquery:
-        """The text of one field of all the topic's sections, for one vector."""
-        return Subquery(
-            Section.objects.filter(topic=OuterRef("pk"))
-            .order_by()
-            .values("topic")
-            .annotate(text=StringAgg(field_name, delimiter="\n"))
-            .values("text")
-        )
-
-    def vector(*weighted: tuple[object, str]) -> SearchVector:
-        parts = [
-            SearchVector(source, weight=weight, config=SEARCH_CONFIG) for source, weight in weighted
-        ]
-        combined = parts[0]
-        for part in parts[1:]:
-            combined = combined + part
-        return combined
-
-    text_query = SearchQuery(query.text, config=SEARCH_CONFIG, search_type="websearch")
-    matches = Q(document=text_query)
-    topics = (
-        published_topics()
-        .annotate(
-            document=vector(
-                ("title", "A"),
-                ("keywords", "B"),
-                ("summary", "C"),
-                (joined("heading"), "C"),
-                (joined("indicator__name"), "C"),
-                (joined("body"), "D"),
-            ),
-            # A typo's closeness to the title or a keyword (pg_trgm, migration 0015).
-            similarity=Greatest(
-                TrigramWordSimilarity(query.text, "title"),
-                TrigramWordSimilarity(query.text, "keywords"),
-            ),
-        )
-        .filter(matches | Q(similarity__gte=TRIGRAM_THRESHOLD))
-        .annotate(
-            kind=_kind("topic"),
-            tier=Case(When(matches, then=Value(EXACT)), default=Value(TYPO)),
-            # Four weights for five kinds of text: a match in the summary also counts a
-            # little on its own, so that it ranks above one in a section heading (both C).
-            rank=Case(
-                When(
-                    matches,
-                    then=SearchRank(F("document"), text_query)
-                    + SearchRank(
-                        SearchVector("summary", weight="C", config=SEARCH_CONFIG), text_query
-                    )
-                    * Value(0.1),
-                ),
-                default=F("similarity"),
-                output_field=FloatField(),
-            ),
-        )
-        .order_by()
-        .values_list("kind", "pk", "tier", "rank", "title")
-    )
-    indicators = (
-        indicators_on_published_topics()
-        .annotate(document=vector(("name", "C"), ("definition", "D")))
-        .filter(document=text_query)
-        .annotate(
-            kind=_kind("indicator"),
-            tier=Value(EXACT),
-            rank=Cast(SearchRank(F("document"), text_query), FloatField()),
-        )
-        .order_by()
-        .values_list("kind", "pk", "tier", "rank", "name")
-    )
-    return topics.union(indicators, all=True)
-
-
-# Fallback weights, in the order of PostgreSQL's A to D: a word in the title counts most.
-WEIGHTS = {"title": 10, "keywords": 6, "summary": 4, "heading": 2, "indicator": 2, "body": 1}
-
-
-def _score(condition: Q | Exists, weight: int) -> Case:
-    return Case(When(condition, then=Value(weight)), default=Value(0), output_field=IntegerField())
-
-
-def _fallback_hits(query: ParsedQuery, tier: int = EXACT) -> QuerySet:
-    topics = published_topics()
-    indicators = indicators_on_published_topics()
-    topic_score: list[Case] = []
-    indicator_score: list[Case] = []
-    for pattern in query.patterns:
-        sections = Section.objects.filter(topic=OuterRef("pk"))
-        fields: dict[str, Q | Exists] = {
-            "title": Q(title__iregex=pattern),
-            "keywords": Q(keywords__iregex=pattern),
-            "summary": Q(summary__iregex=pattern),
-            "heading": Exists(sections.filter(heading__iregex=pattern)),
-            "indicator": Exists(sections.filter(indicator__name__iregex=pattern)),
-            "body": Exists(sections.filter(body__iregex=pattern)),
-        }
-        anywhere = Q()
-        for name, condition in fields.items():
-            anywhere |= condition
-            topic_score.append(_score(condition, WEIGHTS[name]))
-        topics = topics.filter(anywhere)  # Every word must be found somewhere.
-        name, definition = Q(name__iregex=pattern), Q(definition__iregex=pattern)
-        indicators = indicators.filter(name | definition)
-        indicator_score += [
-            _score(name, WEIGHTS["indicator"]),
-            _score(definition, WEIGHTS["body"]),
-        ]
-    topics = topics.annotate(
-        kind=_kind("topic"), tier=Value(tier), rank=sum(topic_score[1:], topic_score[0])
-    )
-    indicators = indicators.annotate(
-        kind=_kind("indicator"), tier=Value(tier), rank=sum(indicator_score[1:], indicator_score[0])
-    )
+def _published(alias: str) -> tuple[str, list[object]]:
+    """SQL that is true for a topic (`alias`) the public may see, as `Topic.published()`
+    decides, read from the live table: published, with no unpublished page above it (a
+    page whose path and a slash start the topic's path). The unpublished pages are the CTE
+    ``hidden`` (`_HIDDEN`): few, and read once, where the ORM's form scans every topic
+    for each topic on SQLite. tests/pages/test_search_index.py holds the two to the same."""
     return (
-        topics.order_by()
-        .values_list("kind", "pk", "tier", "rank", "title")
-        .union(indicators.order_by().values_list("kind", "pk", "tier", "rank", "name"), all=True)
+        f"({alias}.status = %s AND NOT EXISTS (SELECT 1 FROM hidden h "
+        f"WHERE substr({alias}.path, 1, length(h.path) + 1) = h.path || '/'))",
+        [Status.PUBLISHED],
     )
+
+
+_HIDDEN = (
+    "hidden AS MATERIALIZED (SELECT path FROM pages_topic "
+    "WHERE draft_of_id IS NULL AND status <> %s)"
+)
+
+
+def _public(document: str = "d") -> tuple[str, list[object]]:
+    """SQL that is true when the document's topic or indicator may be found: a published
+    topic, or an indicator that a published topic shows (`indicators_on_published_topics`).
+    Decided from the live tables at every search, whatever the index holds."""
+    topic, topic_params = _published("t")
+    shown, shown_params = _published("st")
+    sql = (
+        f"((t.id IS NOT NULL AND {topic}) OR (i.id IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM pages_section s JOIN pages_topic st ON st.id = s.topic_id "
+        f"WHERE s.indicator_id = i.id AND {shown})))"
+    )
+    return sql, [*topic_params, *shown_params]
+
+
+_LIVE_JOINS = (
+    "LEFT JOIN pages_topic t ON d.kind = 'topic' AND t.id = d.object_id "
+    "LEFT JOIN indicators_indicator i ON d.kind = 'indicator' AND i.id = d.object_id"
+)
+
+
+def _fetch(sql: str, params: list[object]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_QUOTED = re.compile(r'"([^"]*)"?')
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query for the reader's words, or None when there is nothing to look for.
+
+    It follows PostgreSQL's `websearch_to_tsquery`: every word is needed; "quoted words" are
+    a phrase; `or` between words allows either; a word after a minus must be absent. Each
+    word is written as an FTS5 string (FTS5's own syntax, `NEAR(`, `*`, `AND`, `:` and the
+    like, is never passed through) and matched at the start of a word, as Porter stems it
+    ("walrus" finds "Walruses"); stop words are left out except inside phrases. At most
+    MAX_TERMS words."""
+    groups: list[tuple[list[str], list[str]]] = [([], [])]
+    count = 0
+    position = 0
+    folded = text.casefold()
+    while position < len(folded) and count < MAX_TERMS:
+        char = folded[position]
+        if char.isspace():
+            position += 1
+            continue
+        negated = char == "-" and (position == 0 or folded[position - 1].isspace())
+        if negated:
+            position += 1
+            if position >= len(folded) or folded[position].isspace():
+                continue
+        phrase = folded[position] == '"'
+        if phrase:
+            match = _QUOTED.match(folded, position)
+            assert match is not None
+            words = [w.group() for w in _WORD.finditer(match.group(1))]
+            position = match.end()
+        else:
+            end = position
+            while end < len(folded) and not folded[end].isspace() and folded[end] != '"':
+                end += 1
+            piece = folded[position:end]
+            position = end
+            if piece == "or" and not negated:
+                if groups[-1][0]:
+                    groups.append(([], []))
+                continue
+            words = [w.group() for w in _WORD.finditer(piece) if w.group() not in _STOP_WORDS]
+        words = [re.sub(r"['’]s$", "", word) for word in words][: MAX_TERMS - count]
+        if not words:
+            continue
+        count += len(words)
+        positive, negative = groups[-1]
+        if phrase:
+            (negative if negated else positive).append('"' + " ".join(words) + '"*')
+        else:
+            (negative if negated else positive).extend(f'"{word}"*' for word in words)
+    alternatives = []
+    for positive, negative in groups:
+        if not positive:
+            continue  # FTS5 has no "everything but": such a group is left out
+        expression = "(" + " AND ".join(positive) + ")"
+        for absent in negative:
+            expression = f"({expression} NOT {absent})"
+        alternatives.append(expression)
+    return " OR ".join(alternatives) or None
+
+
+def _sqlite_rows(match: str, tier: int = EXACT) -> list[tuple]:
+    """The topics and indicators that match, from the FTS5 table: one query."""
+    fts = search_index.FTS_TABLE
+    weights = ", ".join(str(weight) for weight in search_index.WEIGHTS)
+    levels = " ".join(
+        f"WHEN d.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s) THEN {level}"
+        for level in range(len(_LEVEL_COLUMNS))
+    )
+    level_params = ["{" + " ".join(columns) + "} : (" + match + ")" for columns in _LEVEL_COLUMNS]
+    public, public_params = _public()
+    sql = (
+        f"WITH {_HIDDEN} "
+        f"SELECT d.kind, d.object_id, {int(tier)}, CASE {levels} ELSE {BODY} END, "
+        f"-bm25({fts}, {weights}), COALESCE(t.title, i.name) "
+        f"FROM {fts} JOIN pages_searchdocument d ON d.id = {fts}.rowid {_LIVE_JOINS} "
+        f"WHERE {fts} MATCH %s AND {public}"
+    )
+    return _fetch(sql, [Status.PUBLISHED, *level_params, match, *public_params])
+
+
+def _postgres_rows(query: ParsedQuery) -> list[tuple]:
+    """The topics and indicators that match, from the stored vectors (GIN index); or, when
+    none does, the published topics whose title or a keyword is close to the words (pg_trgm's
+    word similarity, migration indicators 0015). One query."""
+    config = search_index.SEARCH_CONFIG
+    levels = " ".join(
+        f"WHEN {vector} @@ q THEN {level}" for level, vector in enumerate(_POSTGRES_LEVELS)
+    )
+    public, public_params = _public()
+    published, published_params = _published("t")
+    similarity = "GREATEST(word_similarity(%s, t.title), word_similarity(%s, t.keywords))"
+    sql = (
+        f"WITH {_HIDDEN}, "
+        "exact AS MATERIALIZED ("
+        f"SELECT d.kind, d.object_id, {EXACT} AS tier, CASE {levels} ELSE {BODY} END AS level, "
+        "ts_rank(d.vector, q) AS rank, COALESCE(t.title, i.name) AS title "
+        f"FROM websearch_to_tsquery('{config}'::regconfig, %s) q, pages_searchdocument d "
+        f"{_LIVE_JOINS} WHERE d.vector @@ q AND {public}), "
+        # Read only when nothing matched exactly (a one-time filter: no scan otherwise).
+        f"close AS MATERIALIZED (SELECT t.id, t.title, {similarity} AS similarity "
+        f"FROM pages_topic t WHERE NOT EXISTS (SELECT 1 FROM exact) AND {published}) "
+        "SELECT * FROM exact UNION ALL "
+        f"SELECT 'topic', id, {TYPO}, {TITLE}, similarity, title FROM close "
+        "WHERE similarity >= %s"
+    )
+    params = [
+        Status.PUBLISHED,
+        query.text,
+        *public_params,
+        query.text,
+        query.text,
+        *published_params,
+        TRIGRAM_THRESHOLD,
+    ]
+    return _fetch(sql, params)
 
 
 def _vocabulary() -> frozenset[str]:
@@ -504,6 +570,11 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
+#: Markdown's marks within words ("**nitro**gen"), left out before a section's narrative is
+#: looked through as written.
+_MARKUP = re.compile(r"[*_`~\\]")
+
+
 def _describe_topic(topic: Topic, pattern: re.Pattern[str] | None) -> SearchResult:
     result = SearchResult(kind="topic", title=topic.title, url=topic.get_absolute_url())
     if pattern:
@@ -513,8 +584,11 @@ def _describe_topic(topic: Topic, pattern: re.Pattern[str] | None) -> SearchResu
         result.snippet = highlight(excerpt(topic.summary, pattern), pattern)
         return result
     for section in topic.sections.all():
-        body = plain_text(section.body)
         indicator_name = section.indicator.name if section.indicator else ""
+        raw = _MARKUP.sub("", section.body)
+        if not any(pattern.search(text) for text in (section.heading, indicator_name, raw)):
+            continue  # not here: no need to render its Markdown to know
+        body = plain_text(section.body)
         if any(pattern.search(text) for text in (section.heading, indicator_name, body)):
             result.section_heading = section.heading
             result.section_url = f"{result.url}#{section.anchor}"

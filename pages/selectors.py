@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core import prebuilt
 from core.caching import INDICATORS, REFERENCE, tag
-from core.formatting import joined
+from core.formatting import NOT_TESTED_NOTE, joined
 from indicators.exports import values_download_links
 from indicators.figures import FigureBuilder, SectionFigures, area_name
 from indicators.models import PublishedValue, Value, ValueQuerySet
@@ -123,6 +123,8 @@ class TopicPage:
     releases_waiting: tuple[Link, ...] = ()
     #: What the page shows, as the page cache's tags (core/caching.py).
     shows: frozenset[str] = frozenset()
+    #: What "not tested" means, said once when a comparison on the page could not be tested.
+    untested_note: str = ""
 
     @property
     def indicator_sections(self) -> tuple[PageSection, ...]:
@@ -190,6 +192,7 @@ def topic_page(
         if author is not None
         else None,
         last_updated=last_updated(topic, sections, built.figures_updated),
+        untested_note=NOT_TESTED_NOTE if built.untested else "",
         draft=draft_notice(topic, topic.draft_of if topic.draft_of_id else None)
         if preview
         else None,
@@ -301,7 +304,10 @@ def page_section(section: Section, html: SafeString, figures: SectionFigures | N
         heading=section.heading,
         html=html,
         indicator=indicator_facts(indicator),
-        figures=page_figures(figures, f"{section.anchor}-data"),
+        # The page says what "not tested" means once, above its sections (`untested_note`).
+        figures=page_figures(
+            figures, f"{section.anchor}-data", narrative=html, explain_untested=False
+        ),
         downloads=tuple(Download(label, url) for label, url in links),
     )
 
@@ -323,6 +329,7 @@ class BuiltSections:
     sections: tuple[PageSection, ...]
     figures_updated: datetime.date | None  # the last change to the figures they read
     shows: frozenset[str]  # what they show, as the page cache's tags
+    untested: bool = False  # whether a comparison in them could not be tested
 
 
 def latest_date(values: Iterable[Value]) -> datetime.date | None:
@@ -358,6 +365,7 @@ def live_sections(
         ),
         figures_updated=latest_date(values),
         shows=frozenset(t for s in sections for t in section_tags(s, resolver)),
+        untested=any(f.has_untested for f in figures.values()),
     )
 
 
@@ -382,7 +390,10 @@ def prebuilt_sections(topic: Topic, sections: list[Section]) -> BuiltSections:
         if slot.html is None:
             updated = latest_date(v for v in values if v.indicator_id == section.indicator_id)
             slot.tags = tuple(sorted(section_tags(section, resolver)))
-            slot.data = {"figures_updated": updated.isoformat() if updated else None}
+            slot.data = {
+                "figures_updated": updated.isoformat() if updated else None,
+                "untested": section.pk in figures and figures[section.pk].has_untested,
+            }
             page = page_section(section, html[section.pk], figures.get(section.pk))
             built.append(replace(page, slot=slot))
         else:
@@ -400,6 +411,7 @@ def prebuilt_sections(topic: Topic, sections: list[Section]) -> BuiltSections:
         sections=tuple(built),
         figures_updated=max((datetime.date.fromisoformat(d) for d in dates if d), default=None),
         shows=frozenset(t for section in built if section.slot for t in section.slot.tags),
+        untested=any(section.slot.data.get("untested") for section in built if section.slot),
     )
 
 

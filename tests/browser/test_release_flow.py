@@ -210,8 +210,8 @@ def test_an_officer_stages_a_revision_and_a_publisher_releases_it_on_schedule(
     flags = section.locator(".release-flags li").all_inner_texts()
     for area in FLAGGED_AREAS:
         assert (
-            f"Meaning changes: Compared with {area}: “higher, not tested for significance” "
-            "becomes “lower, not tested for significance”."
+            f"Meaning changes: Compared with {area}: “higher, worse (not tested)” "
+            "becomes “lower, better (not tested)”."
         ) in flags
     # Only the referrals section changes: the other sections of the page are not listed.
     assert child_protection.locator(".release-section").count() == 1

@@ -240,20 +240,21 @@ def test_the_topic_page_shows_these_texts(client, demo):
     assert formatting.unit_label(indicator) == "rate per 10,000 population aged under 18"
     main = formatting.figure_text(indicator, lancashire.value, lancashire.status)
     assert main == "638.6 per 10,000"
-    assert f"the rate for Lancashire-12 was {main}, up from" in referrals
+    # The narrative gives the figure, so the sentence that would repeat it is left out.
+    assert main in referrals
+    assert f"the rate for Lancashire-12 was {main}, up from" not in referrals
     assert formatting.figure_text(
         indicator, blackpool.value, blackpool.status, illustrative=True, in_brackets=True
     ) == ("954.7 per 10,000, illustrative")
-    assert "lower than Blackpool (954.7 per 10,000, illustrative)" in referrals
     # The list of comparisons, whose heading gives the unit, writes the figure without it.
     shown = formatting.table_figure(indicator, england.value, england.status)
     assert shown == "520.7"
-    assert f"than England ({shown}): not tested" in referrals
+    assert f"than England ({shown}): worse (not tested)" in referrals
     # As `Comparison.figure` gives it for the list of comparisons, which marks an
     # illustrative figure itself.
     assert compare(lancashire, england).figure == shown
     assert compare(lancashire, blackpool).figure == "954.7"
-    assert "than Blackpool (954.7, illustrative): not tested" in referrals
+    assert "than Blackpool (954.7, illustrative): better (not tested)" in referrals
 
 
 @pytest.mark.parametrize(
@@ -262,3 +263,71 @@ def test_the_topic_page_shows_these_texts(client, demo):
 )
 def test_joined_writes_a_list_as_a_sentence_does(items, text):
     assert formatting.joined(items) == text
+
+
+# --- comparisons, and what a chart measures ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("direction", "significance", "judgement", "polarity", "words"),
+    [
+        ("higher", "significant", "worse", "low", ("▲", "Worse (significantly)", "than", "")),
+        ("lower", "significant", "better", "low", ("▼", "Better (significantly)", "than", "")),
+        ("higher", "significant", "", "none", ("▲", "Higher (significantly)", "than", "")),
+        ("lower", "similar", "", "high", ("●", "Similar", "to", "")),
+        ("higher", "not tested", "", "low", ("▲", "Higher", "than", "worse (not tested)")),
+        ("higher", "not tested", "", "high", ("▲", "Higher", "than", "better (not tested)")),
+        ("lower", "not tested", "", "none", ("▼", "Lower", "than", "not tested")),
+        ("same", "not tested", "", "low", ("●", "Same", "as", "")),
+    ],
+)
+def test_a_comparison_in_words(direction, significance, judgement, polarity, words):
+    symbol, label, connector, untested = words
+    assert formatting.comparison_symbol(direction, significance) == symbol
+    assert formatting.comparison_label(direction, significance, judgement) == label
+    assert formatting.comparison_connector(direction, significance) == connector
+    if significance == "not tested":
+        assert formatting.untested_words(direction, polarity) == untested
+
+
+def test_not_tested_is_explained_in_plain_words():
+    assert formatting.NOT_TESTED_NOTE == (
+        "Not tested: these figures have no confidence intervals, so we cannot say whether the "
+        "difference is more than chance."
+    )
+
+
+def test_what_a_chart_measures():
+    assert formatting.measure_words(RATE) == "rate per 10,000 population aged under 18"
+    assert formatting.measure_words(PERCENTAGE) == "percentage"
+    assert formatting.measure_words(COUNT) == "number"
+    assert formatting.measure_words(MEAN) == "mean or score"
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "places", "figure", "stated"),
+    [
+        ("rose to 638.6 per 10,000 children", "rate", 1, "638.6", True),
+        ("rose to 638.6", "rate", 1, "638.6", True),
+        ("about 639 per 10,000", "rate", 1, "638.6", True),
+        ("about 639 children", "rate", 1, "638.6", False),
+        ("878 children", "count", 0, "878", True),
+        ("1,234 children", "count", 0, "1234", True),
+        ("1234 children", "count", 0, "1234", True),
+        ("87% were White British", "percentage", 1, "87.0", True),
+        ("87 per cent", "percentage", 1, "87.0", True),
+        ("87 children", "percentage", 1, "87.0", False),
+        ("in 2012/13", "count", 0, "2012", False),
+        ("1638.6 and 638.65", "rate", 1, "638.6", False),
+        ("14.10", "rate", 1, "14.1", False),
+    ],
+)
+def test_whether_a_text_states_a_figure(text, unit, places, figure, stated):
+    multiplier = {"rate": 10_000, "percentage": 100}.get(unit, 1)
+    measure = Measure(unit=unit, decimal_places=places, multiplier=multiplier)
+    assert formatting.states_figure(text, measure, Decimal(figure)) is stated
+
+
+def test_plain_text_is_the_narrative_as_read():
+    html = "<p>Rose to <strong>638.6&nbsp;per\n 10,000</strong> &amp; more</p>"
+    assert formatting.plain_text(html) == "Rose to 638.6 per 10,000 & more"

@@ -138,7 +138,7 @@ def test_a_former_area_says_what_replaced_it_and_keeps_its_figures(geography, cl
     assert "<dd>District (former)</dd>" in html
     assert f'{link("E10000006", "Cumbria")} <span class="muted">(county, former)</span>' in html
     # Its figures are still there, in the table.
-    assert "Smokers" in html and '<td class="num">17.5</td>' in html
+    assert "Smokers" in html and '<td class="num">17.5%</td>' in html
     assert "There are no figures" not in html
 
 

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
         ("high", "46.0", ("44.1", "48.0"), "48.2", "lower", "significantly worse"),
         ("none", "73.3", ("70.0", "76.7"), "14.1", "higher", "significantly higher"),
         ("low", "27.6", ("26.0", "29.3"), "26.4", "higher", "similar (no significant difference)"),
-        ("low", "27.6", (None, None), "20.0", "higher", "not tested for significance"),
-        ("low", "20.0", (None, None), "20.0", "same", "not tested for significance"),
+        ("low", "27.6", (None, None), "20.0", "higher", "worse (not tested)"),
+        ("low", "20.0", (None, None), "20.0", "same", "no difference"),
     ],
 )
 def test_comparison_wording_follows_significance_and_polarity(
@@ -119,8 +119,7 @@ def test_trend_statement_with_region_and_missing_comparator():
     assert figures.statement == (
         "In 2012/13 the percentage for Lancashire was 27.6%, down from 30.0% in 2011/12. "
         "This is higher than the North West (26.4%); lower than England (28.0%). "
-        "A low percentage is better. Differences are not tested for significance: the "
-        "figures have no confidence intervals."
+        "A low percentage is better."
     )
     assert [row.label for row in figures.rows] == ["Lancashire", "North West", "England"]
     assert figures.chart["datasets"][0]["data"] == [30.0, 27.6]
@@ -134,3 +133,76 @@ def test_suppressed_values_are_gaps_not_zeros():
     figures = FigureBuilder(Value.objects.with_related(), county, []).build(indicator)
     assert figures.chart["datasets"][0]["data"] == [None]
     assert figures.statement == ""
+
+
+def test_captions_give_the_message_and_the_subtitle_the_statistics():
+    indicator = IndicatorFactory(name="Smokers", polarity="low")
+    england = AreaFactory(code="E92000001", name="England", area_type="country")
+    county = AreaFactory(code="E10000017", name="Lancashire", area_type="county", parent=england)
+    old, new = (Period.objects.get_or_create_from_code(c)[0] for c in ("2011/12", "2012/13"))
+    for area, period, figure in [
+        (county, old, "20.0"),
+        (county, new, "20.0"),
+        (england, new, "18"),
+    ]:
+        ValueFactory(indicator=indicator, area=area, period=period, value=Decimal(figure))
+    figures = FigureBuilder(Value.objects.with_related(), county, [england]).build(indicator)
+    assert figures.caption == "The percentage for Lancashire was the same in 2012/13 as in 2011/12"
+    assert figures.subtitle == "Smokers, percentage, Lancashire and England, 2011/12 to 2012/13"
+    assert figures.heading == "Percentage over time"
+    districts = [
+        AreaFactory(code=f"E0700000{n}", name=name, area_type="district", parent=county)
+        for n, name in enumerate(["Preston", "Chorley", "Wyre"])
+    ]
+    for district, figure in zip(districts, ["30.0", "30.0", "10.0"], strict=True):
+        ValueFactory(indicator=indicator, area=district, period=new, value=Decimal(figure))
+    figures = FigureBuilder(Value.objects.with_related(), county, [england]).build(indicator)
+    assert figures.caption == "Chorley and Preston have the highest percentage of the 3 districts"
+    assert figures.subtitle == "Smokers, percentage, districts in Lancashire, 2012/13"
+    assert figures.heading == "Percentage by district"
+
+
+def test_a_breakdown_caption_names_its_dimension_once():
+    from tests.factories import BreakdownFactory
+
+    county = AreaFactory(code="E10000017", name="Lancashire", area_type="county")
+    period = Period.objects.get_or_create_from_code("2012/13")[0]
+    by_age = IndicatorFactory(
+        name="Children with a plan", unit="count", multiplier=1, decimal_places=0
+    )
+    by_ethnicity = IndicatorFactory(name="Children with a plan by ethnicity", slug="by-ethnicity")
+    for indicator, dimension, labels in [
+        (by_age, "age", ["1-4", "5-9"]),
+        (by_ethnicity, "ethnicity", ["White British", "Asian"]),
+    ]:
+        for order, (label, figure) in enumerate(zip(labels, ["60", "40"], strict=True)):
+            ValueFactory(
+                indicator=indicator,
+                area=county,
+                period=period,
+                value=Decimal(figure),
+                breakdown=BreakdownFactory(dimension=dimension, label=label, sort_order=order),
+            )
+    builder = FigureBuilder(Value.objects.with_related(), county, [])
+    age = builder.build(by_age, "age")
+    dimension = age.rows[0].cells[0].breakdown.get_dimension_display().lower()
+    assert age.caption == f"In Lancashire the number is highest for {dimension} 1-4"
+    assert age.subtitle == f"Children with a plan by {dimension}, number, Lancashire, 2012/13"
+    ethnicity = builder.build(by_ethnicity, "ethnicity")
+    assert ethnicity.caption == "In Lancashire the percentage is highest for White British"
+    assert ethnicity.subtitle == (
+        "Children with a plan by ethnicity, percentage, Lancashire, 2012/13"
+    )
+
+
+def test_regions_named_by_the_compass_take_the():
+    from indicators.figures import area_name
+
+    names = ["North West", "East of England", "London", "Yorkshire and The Humber"]
+    regions = [AreaFactory(name=name, area_type="region") for name in names]
+    assert [area_name(r) for r in regions] == [
+        "the North West",
+        "the East of England",
+        "London",
+        "Yorkshire and The Humber",
+    ]

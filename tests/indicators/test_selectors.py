@@ -73,7 +73,9 @@ def test_indicator_page_describes_the_indicator_and_charts_the_country(
     figures = page.figures
     assert figures is not None
     assert figures.chart_id == "trend-data"
-    assert figures.caption == "Smokers: England, 2011/12 to 2012/13"
+    assert figures.caption == "The percentage for England was lower in 2012/13 than in 2011/12"
+    assert figures.subtitle == "Smokers, percentage, England, 2011/12 to 2012/13"
+    assert figures.heading == "Percentage over time"
     assert figures.statement.startswith("In 2012/13 the percentage for England was 18.0%")
     assert figures.comparisons == () and figures.unit == "%" and not figures.has_illustrative
     assert figures.chart["type"] == "line"
@@ -131,7 +133,7 @@ def test_area_page_names_where_the_area_sits_and_its_latest_figures(
     assert [a.display_name for a in page.children] == ["Chorley", "Preston"]
     assert page.comparators == page.ancestors
     (row,) = page.table.rows
-    assert [str(cell) for _, cell in row.items()][1:] == ["2012/13", "%", "19.0", "18.0"]
+    assert [str(cell) for _, cell in row.items()][1:] == ["2012/13", "%", "19.0%", "18.0%"]
     assert page.downloads[1] == Download("XLSX", "/data/areas/lancs-e10000017/download.xlsx")
 
 

@@ -309,9 +309,9 @@ def test_area_page_uses_each_indicators_latest_period_for_the_area(client):
     html = client.get(district.get_absolute_url()).content.decode()
     first, second = body_rows(html)
     assert "A rate" in first and "2011/12" in first
-    assert re.findall(r'<td class="num">(.*?)</td>', first) == ["2.0", "3.0"]
+    assert re.findall(r'<td class="num">(.*?)</td>', first) == ["2.0%", "3.0%"]
     assert "B other" in second and "2010/11" in second
-    assert re.findall(r'<td class="num">(.*?)</td>', second) == [f"5.50 {BADGE}", "No data"]
+    assert re.findall(r'<td class="num">(.*?)</td>', second) == [f"5.50% {BADGE}", "No data"]
 
 
 def test_area_page_includes_named_comparator_groups(child_protection, client):

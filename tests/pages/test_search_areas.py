@@ -126,14 +126,15 @@ def test_search_queries(client, django_assert_num_queries):
     # titles need none: they are themes)
     with django_assert_num_queries(4):
         search(client, "preston")
-    # areas; hits (none); the A to Z strip
-    with django_assert_num_queries(3):
+    # areas; hits (none); the A to Z strip (the last change's number and the topics)
+    with django_assert_num_queries(4):
         search(client, "E07000123")
     cache.clear()  # the A to Z, which the last search cached
     # areas; hits, with those close to a typo on PostgreSQL; the A to Z's titles and keywords
-    # (to correct the typo); on SQLite the hits again, corrected; the topic and its sections
-    with django_assert_num_queries(5 if POSTGRES else 6):
+    # (to correct the typo), with the last change's number to keep them with; on SQLite the
+    # hits again, corrected; the topic and its sections
+    with django_assert_num_queries(6 if POSTGRES else 7):
         search(client, "safegaurding")
-    # the same, but the A to Z is cached now
-    with django_assert_num_queries(4 if POSTGRES else 5):
+    # the same, but the A to Z is cached now: a check that no topic changed since
+    with django_assert_num_queries(5 if POSTGRES else 6):
         search(client, "safegaurding")

@@ -117,7 +117,8 @@ def test_a_section_about_an_indicator_has_its_figures_and_downloads(tree, distri
     figures = smokers.figures
     assert figures is not None
     assert figures.chart_id == "smokers-data"
-    assert figures.caption == "Smokers: Lancashire and England, 2011/12 to 2012/13"
+    assert figures.caption == "The percentage for Lancashire was lower in 2012/13 than in 2011/12"
+    assert figures.subtitle == "Smokers, percentage, Lancashire and England, 2011/12 to 2012/13"
     assert figures.statement.startswith("In 2012/13 the percentage for Lancashire was 18.5%")
     assert figures.period == "2012/13" and figures.unit == "%"
     (comparison,) = figures.comparisons
@@ -126,7 +127,7 @@ def test_a_section_about_an_indicator_has_its_figures_and_downloads(tree, distri
         "England",
         "17.0%",
     )
-    assert comparison.verdict == "not tested for significance" and not comparison.illustrative
+    assert comparison.verdict == "worse (not tested)" and not comparison.illustrative
     assert [row.label for row in figures.table.figures.rows] == ["Lancashire", "England"]
     assert [d.label for d in smokers.downloads] == ["CSV", "XLSX"]
     csv = smokers.downloads[0].url
@@ -155,7 +156,8 @@ def test_figures_take_the_same_queries_however_many_there_are(
         page = topic_page(topic)
     figures = page.sections[2].figures
     assert figures is not None
-    assert figures.caption == "Quitters by district, 2012/13, highest first"
+    assert figures.caption == "The 5 districts have the same percentage"
+    assert figures.subtitle == "Quitters, percentage, districts in Lancashire, 2012/13"
 
 
 def test_an_officer_previewing_a_draft_of_a_published_page(tree):

@@ -88,13 +88,16 @@ def test_sections_show_unit_polarity_comparisons_and_illustrative_marks(client, 
     referrals = html.split('id="referrals"', 1)[1].split("</section>", 1)[0]
     assert "Unit: rate per 10,000 population aged under 18" in referrals
     assert "A low rate is better." in referrals
-    assert "▲ Higher</span>than England (520.7): not tested for significance" in referrals
-    assert "▼ Lower</span>than Blackpool (954.7, illustrative): not tested" in referrals
-    assert "Differences are not tested for significance" in referrals
+    assert "▲</span> Higher</span> than England (520.7): worse (not tested)" in referrals
+    assert (
+        "▼</span> Lower</span> than Blackpool (954.7, illustrative): better (not tested)"
+        in referrals
+    )
+    assert html.count("Not tested: these figures have no confidence intervals") == 1
     assert "Recent trend: not tested" in referrals
     assert "badge--illustrative" in referrals
     re_referrals = html.split('id="re-referrals"', 1)[1].split("</section>", 1)[0]
-    assert "than the North West (26.4%): not tested" in re_referrals
+    assert "than the North West (26.4%): worse (not tested)" in re_referrals
 
 
 def test_published_figures_are_not_marked_illustrative_in_the_table(client, child_protection):

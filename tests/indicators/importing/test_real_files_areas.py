@@ -729,7 +729,8 @@ def test_groupings_are_not_counted_among_an_areas_children(cpp):
         "London (all unitary authorities)",
     }
     assert "of the 8 unitary authorities" in figures.statement
-    assert figures.caption.startswith(f"{cpp['subsequent'].name} by unitary authority, ")
+    assert figures.caption.endswith(" has the highest percentage of the 8 unitary authorities")
+    assert figures.subtitle.startswith(f"{cpp['subsequent'].name}, percentage, unitary ")
 
 
 # --- Aliases ------------------------------------------------------------------------------------
