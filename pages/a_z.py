@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from core.caching import CONTENT, cached
-from pages.models import Topic
+from pages.models import Status, Topic
 
 LETTERS = tuple(string.ascii_uppercase)
 OTHER = "#"  # The group of entries that do not start with a letter A to Z (e.g. "5 a day").
@@ -66,9 +66,27 @@ def _letter(key: str) -> str:
     return first if first in LETTERS else OTHER
 
 
+def _public(pages: list[Topic]) -> list[Topic]:
+    """The published pages none of whose ancestors is unpublished, as `Topic.published()`
+    decides, worked out from every page at once: that query's form scans every topic for
+    each topic on SQLite (20 s at 5,000 topics), this one reads each once."""
+    hidden = {page.path for page in pages if page.status != Status.PUBLISHED}
+    public = []
+    for page in pages:
+        parts = page.path.split("/")
+        if page.status == Status.PUBLISHED and not any(
+            "/".join(parts[:depth]) in hidden for depth in range(1, len(parts))
+        ):
+            public.append(page)
+    return public
+
+
 def _build_a_z_index() -> AZIndex:
     entries: dict[tuple[str, str], AZEntry] = {}
-    for topic in published_topics().only("title", "path", "keywords", "draft_of").order_by():
+    pages = list(
+        Topic.objects.pages().only("title", "path", "keywords", "status", "draft_of").order_by()
+    )
+    for topic in _public(pages):
         url = topic.get_absolute_url()
         labels = [(topic.title, False)] + [
             (keyword, True)

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.core.cache import cache
 
+from pages.models import Topic
 from pages.search import a_z_index, sort_key
 from tests.factories import CHILD_PROTECTION_URL as CHILD_PROTECTION
 from tests.factories import TopicFactory, build_child_protection
@@ -167,3 +168,21 @@ def test_queries_do_not_grow_with_topics(client, django_assert_max_num_queries):
     theme = TopicFactory()
     TopicFactory.create_batch(40, parent=theme, keywords="Three, Four")
     load_pages()
+
+
+def test_the_a_to_z_lists_what_published_finds_under_hidden_and_published_parents():
+    """Worked out from every page at once, the A to Z lists exactly the topics
+    `Topic.published()` finds, however deep an unpublished page hides them."""
+    from pages.a_z import a_z_index
+
+    shown = TopicFactory(title="Shown")
+    hidden_parent = TopicFactory(title="Hidden parent", status="draft")
+    under_hidden = TopicFactory(title="Under hidden", parent=hidden_parent)
+    TopicFactory(title="Deeper", parent=under_hidden)
+    archived = TopicFactory(title="Archived", status="archived")
+    TopicFactory(title="Under archived", parent=archived)
+    TopicFactory(title="Under shown", parent=shown)
+    cache.clear()
+    listed = {entry.topic_title for entry in a_z_index().entries}
+    assert listed == set(Topic.objects.published().values_list("title", flat=True))
+    assert listed == {"Shown", "Under shown"}
