@@ -247,3 +247,22 @@ def test_a_new_period_changes_the_pages_that_show_periods(client, site):
     Period.objects.get_or_create_from_code("2014/15")
     kept = still_cached(client, pages)
     assert "home" in kept and "topic" not in kept
+
+
+def test_undoing_an_import_shows_the_figures_put_back(client, site, tmp_path):
+    from indicators.importing import import_values, undo_import
+
+    pages = warm(client)
+    path = tmp_path / "unrelated.csv"
+    path.write_text(
+        "indicator,area_code,period,breakdown,value,status\n"
+        f"unrelated,{BLACKPOOL},2013-03-31,,11.5,\n",
+        encoding="utf-8",
+    )
+    report = import_values(source=path)
+    assert "11.5" in client.get(pages["unrelated indicator"]).content.decode()
+    undo_import(report.batch)
+    html = client.get(pages["unrelated indicator"]).content.decode()
+    # The figure put back, marked as a revision of the one the public saw.
+    assert "10.0" in html and "previously 11.5%" in html
+    assert served_from_cache(client, pages["topic"])
