@@ -59,7 +59,9 @@ FIND_INJECTED = """() => {
         }
         const tag = el.tagName.toLowerCase();
         if (["iframe", "object", "embed", "svg", "math", "details", "body"].includes(tag)
-            && el !== document.body && !el.closest(".chart-box")) bad.push(tag);
+            && el !== document.body && !el.closest(".chart-box, figure.choropleth")) {
+            bad.push(tag);  // the site's own: a chart's canvas box, a district map's SVG
+        }
         if (tag === "script" && el.src === "" && el.type !== "application/json") {
             bad.push(el.outerHTML.slice(0, 120));
         }
