@@ -453,11 +453,21 @@ def delete_written(batch_id: int, *, chunk: int | None = None) -> int:
     ):
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE id IN "
-                    f"(SELECT id FROM {table} WHERE {condition} LIMIT %s)",
-                    [*params, chunk],
-                )
+                if connection.vendor == "postgresql":
+                    # The ids first, then by primary key: inside a transaction that has just
+                    # written them, the planner's statistics may say the table is empty, and
+                    # its plan for "id IN (subquery)" then took minutes a chunk.
+                    cursor.execute(
+                        f"SELECT id FROM {table} WHERE {condition} LIMIT %s", [*params, chunk]
+                    )
+                    ids = [row[0] for row in cursor.fetchall()]
+                    cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])
+                else:
+                    cursor.execute(
+                        f"DELETE FROM {table} WHERE id IN "
+                        f"(SELECT id FROM {table} WHERE {condition} LIMIT %s)",
+                        [*params, chunk],
+                    )
                 count = cursor.rowcount
             if table == quote(Value._meta.db_table):
                 deleted += count
