@@ -195,20 +195,6 @@ def changes_tags(
         )
 
 
-def bump_on_change(*models: str, m2m: tuple[str, ...] = ()) -> None:
-    """Mark everything changed whenever one of these models is saved or deleted (for models
-    too rarely changed to name their tags)."""
-    for model in models:
-        changes_tags(model, lambda instance: (EVERYTHING,))
-    for sender in m2m:
-        m2m_changed.connect(
-            lambda action, **kwargs: changed(EVERYTHING) if action.startswith("post_") else None,
-            sender=sender,
-            weak=False,
-            dispatch_uid=f"cache_tags_m2m_{sender}",
-        )
-
-
 def depends_on(request: HttpRequest, *tags: str) -> None:
     """Say that the page being built for `request` shows what `tags` name."""
     found = getattr(request, "_cache_tags", None)
