@@ -20,6 +20,11 @@ The hooks, with what their functions take and return:
     The area (and its comparators) whose trend the indicator's own page charts, e.g. the area
     of a published topic page that shows it. Default: None (the page charts the country).
 
+``INDICATOR_TOPICS``: ``(indicator_ids) -> dict[int, list[tuple[str, str]]]``
+    For each of the indicators, the published pages that show it, as (title, address), the
+    page to read first first: an area's profile groups its indicators under them. Default:
+    None (no pages).
+
 ``FIGURES_RELEASED``: ``(tags) -> None``
     Figures were released (an import, an undo): the cache tags they changed
     (core/caching.py). Called after the transaction has committed, e.g. to build again the
@@ -44,10 +49,18 @@ IMPORT_SCOPE = "import_scope"
 IMPORT_STAGED = "import_staged"
 FIGURES_RELEASED = "figures_released"
 INDICATOR_HOME = "indicator_home"
+INDICATOR_TOPICS = "indicator_topics"
 PUBLISHED_INDICATORS = "published_indicators"
 
 NAMES = frozenset(
-    {FIGURES_RELEASED, IMPORT_SCOPE, IMPORT_STAGED, INDICATOR_HOME, PUBLISHED_INDICATORS}
+    {
+        FIGURES_RELEASED,
+        IMPORT_SCOPE,
+        IMPORT_STAGED,
+        INDICATOR_HOME,
+        INDICATOR_TOPICS,
+        PUBLISHED_INDICATORS,
+    }
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -45,6 +45,7 @@ from indicators.models import (
     Value,
 )
 from indicators.models.areas import ENDING_KINDS
+from indicators.profile import AreaProfile, area_profile
 from indicators.revisions import FigureChange, figure_changes
 from indicators.tables import AreaComparisonTable, FiguresTable
 
@@ -359,6 +360,8 @@ class AreaPage:
     indicator_ids: tuple[int, ...] = ()  # the indicators whose figures it shows
     #: Where its latest figures, as the public see them, are kept built (core/prebuilt.py).
     figures: prebuilt_blocks.Slot | None = None
+    #: Its spine charts (None when `figures` holds them built).
+    profile: AreaProfile | None = None
 
     @property
     def has_figures(self) -> bool:
@@ -393,12 +396,14 @@ def area_page(area: Area, *, prebuilt: bool = False) -> AreaPage:
     history = AreaHistory(area, changes)
     slot = prebuilt_blocks.fetch([f"area-figures:{area.pk}"]).popitem()[1] if prebuilt else None
     table: AreaComparisonTable | None = None
+    profile: AreaProfile | None = None
     if slot is not None and slot.html is not None:
         prefix = tag("indicator", "")
         indicator_ids = tuple(int(t[len(prefix) :]) for t in slot.tags if t.startswith(prefix))
     else:
         values = list(latest_comparison_values(area, comparators))
         table = AreaComparisonTable.for_area(area, comparators, values)
+        profile = area_profile(area, comparators, values)
         indicator_ids = tuple(sorted({v.indicator_id for v in values}))
         if slot is not None:
             # The figures of the indicators shown, for the area and its comparators; a new
@@ -418,6 +423,7 @@ def area_page(area: Area, *, prebuilt: bool = False) -> AreaPage:
         comparators=tuple(area_facts(a) for a in comparators),
         table=table,
         figures=slot,
+        profile=profile,
         downloads=format_downloads("indicators:area_download", area.slug),
         is_grouping=area.area_type == AreaType.GROUPING,
         groupings=linked(groupings),

@@ -35,6 +35,25 @@ def indicator_home(indicator: Indicator) -> tuple[Area, list[Area]] | None:
     return section.topic.area, section.topic.comparison_areas()
 
 
+@hooks.register(hooks.INDICATOR_TOPICS)
+def indicator_topics(indicator_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The published pages showing each indicator (one query), in the site's order of pages."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for section in (
+        Section.objects.filter(indicator_id__in=indicator_ids)
+        .filter(topic__in=Topic.objects.published())
+        .select_related("topic")
+        .order_by("topic__sort_order", "topic__title", "sort_order")
+    ):
+        if section.indicator_id is None:
+            continue
+        pages = found.setdefault(section.indicator_id, [])
+        link = (section.topic.title, section.topic.get_absolute_url())
+        if link not in pages:
+            pages.append(link)
+    return found
+
+
 @hooks.register(hooks.PUBLISHED_INDICATORS)
 def published_indicators() -> Any:
     """The indicators a published page shows (as a subquery of their ids)."""

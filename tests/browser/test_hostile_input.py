@@ -59,8 +59,11 @@ FIND_INJECTED = """() => {
         }
         const tag = el.tagName.toLowerCase();
         if (["iframe", "object", "embed", "svg", "math", "details", "body"].includes(tag)
-            && el !== document.body && !el.closest(".chart-box, figure.choropleth")) {
-            bad.push(tag);  // the site's own: a chart's canvas box, a district map's SVG
+            && el !== document.body && !el.closest(".chart-box, figure.choropleth")
+            && !(tag === "svg" && el.closest(".area-profile")
+                 && ["spine", "spine-key__mark"].includes(el.getAttribute("class")))) {
+            // the site's own: a chart's canvas box, a district map's SVG, a profile's spines
+            bad.push(tag);
         }
         if (tag === "script" && el.src === "" && el.type !== "application/json") {
             bad.push(el.outerHTML.slice(0, 120));

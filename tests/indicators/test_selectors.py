@@ -119,8 +119,9 @@ def test_area_page_names_where_the_area_sits_and_its_latest_figures(
 ):
     england, county, (preston, chorley) = areas
     area = Area.objects.select_related(ANCESTORS).get(pk=county.pk)
-    # comparator groups, child areas, latest period per indicator, candidates, the values
-    with django_assert_num_queries(5):
+    # comparator groups, child areas, latest period per indicator, candidates, the values, the
+    # peers' figures (the profile's ranges), the topics that show the indicators
+    with django_assert_num_queries(7):
         page = area_page(area)
     assert page.area == AreaFacts(
         name="Lancashire",
@@ -143,7 +144,7 @@ def test_area_page_compares_with_its_groups(areas, indicator, django_assert_num_
     group.areas.add(preston)
     group.members.add(chorley)
     area = Area.objects.select_related(ANCESTORS).get(pk=preston.pk)
-    with django_assert_num_queries(6):  # ... and the group's members
+    with django_assert_num_queries(8):  # ... and the group's members
         page = area_page(area)
     assert [a.display_name for a in page.ancestors] == ["Lancs", "England"]
     assert [a.display_name for a in page.comparators] == ["Lancs", "England", "Chorley"]
