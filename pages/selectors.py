@@ -26,6 +26,7 @@ from indicators.revisions import FigureChange, figure_changes
 from indicators.selectors import Download, Figures, IndicatorFacts, indicator_facts, page_figures
 from pages.markdown import render_markdown
 from pages.models import Section, Topic, TopicQuerySet
+from pages.overview import overview_url
 from pages.references import Resolver, substitute
 
 T = TypeVar("T")
@@ -125,6 +126,8 @@ class TopicPage:
     shows: frozenset[str] = frozenset()
     #: What "not tested" means, said once when a comparison on the page could not be tested.
     untested_note: str = ""
+    #: The page's indicators side by side for every area (pages/overview.py); "" for none.
+    overview_url: str = ""
 
     @property
     def indicator_sections(self) -> tuple[PageSection, ...]:
@@ -193,6 +196,11 @@ def topic_page(
         else None,
         last_updated=last_updated(topic, sections, built.figures_updated),
         untested_note=NOT_TESTED_NOTE if built.untested else "",
+        overview_url=overview_url(topic)
+        if topic.area_id is not None
+        and not preview
+        and any(s.indicator_id is not None for s in sections)
+        else "",
         draft=draft_notice(topic, topic.draft_of if topic.draft_of_id else None)
         if preview
         else None,

@@ -15,6 +15,7 @@ from core.formatting import day_and_time
 from indicators.models import ImportBatch
 from indicators.releases import chosen_releases, visible_releases
 from pages import (
+    overview,
     search,  # Also connects the signals that keep the A to Z up to date.
     selectors,
 )
@@ -130,6 +131,28 @@ class TopicDetailView(DetailView):
             public_url=self.object.get_absolute_url(),
         )
         return [b.pk for b in chosen], preview
+
+
+class TopicOverviewView(TemplateView):
+    """`<page>/overview/`: the page's indicators side by side for its area, the areas it is
+    compared with and the districts of its county (pages/overview.py). Published pages only;
+    a published page whose own slug is "overview" is shown instead, at its own address."""
+
+    template_name = "pages/topic_overview.html"
+
+    def get(self, request, *args, **kwargs):
+        path = kwargs["path"]
+        topics = selectors.page_topics().published()
+        if topics.filter(path=f"{path}/overview").exists():
+            return TopicDetailView.as_view()(request, path=f"{path}/overview")
+        topic = topics.filter(path=path).first()
+        if topic is None:
+            raise Http404("No published page has this address.")
+        found = overview.topic_overview(topic, list(topic.sections.all()))
+        if found is None:
+            raise Http404("This page has no figures for an area to set side by side.")
+        depends_on(request, *found.tags)
+        return self.render_to_response(self.get_context_data(overview=found, topic=topic))
 
 
 def releases_for(user, topic: Topic) -> list[ImportBatch]:
