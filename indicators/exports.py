@@ -116,9 +116,15 @@ def values_dataset(queryset: QuerySet[Value]) -> tablib.Dataset:
 
     Text cells are already safe for spreadsheets (see `neutralise_formula`); numbers are
     `Decimal`s (or None when the value is missing); `illustrative` is "yes" or "no"."""
-    dataset = tablib.Dataset(headers=list(COLUMNS), title="JSNA data")
     rows = queryset.select_related("indicator", "area", "period", "breakdown")
-    for value in rows.iterator(chunk_size=2000):
+    return rows_dataset(rows.iterator(chunk_size=2000))
+
+
+def rows_dataset(values: Iterable[Value]) -> tablib.Dataset:
+    """`values_dataset` of values already in hand (with their indicator, area, period and
+    breakdown): a permalink's figures as they stood at a release, which no query returns."""
+    dataset = tablib.Dataset(headers=list(COLUMNS), title="JSNA data")
+    for value in values:
         dataset.append(value_row(value))
     return dataset
 
@@ -199,10 +205,14 @@ def download_filename(name: str, fmt: str) -> str:
     return f"jsna-{name}-{timezone.localdate().isoformat()}.{fmt}"
 
 
-def download_response(dataset: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
-    """An attachment response: `fmt` is "csv" or "xlsx", `name` a slug for the file name."""
+def download_response(
+    dataset: tablib.Dataset, fmt: str, name: str, *, metadata_url: str = ""
+) -> HttpResponse:
+    """An attachment response: `fmt` is "csv" or "xlsx", `name` a slug for the file name. A CSV
+    names its CSVW metadata (`metadata_url`, see `csvw_metadata`) in a `Link` header, which is
+    how CSVW finds the metadata of a file served over HTTP."""
     body = RENDERERS[check_format(fmt)](dataset)
-    return HttpResponse(
+    response = HttpResponse(
         body,
         headers={
             "Content-Type": CONTENT_TYPES[fmt],
@@ -211,12 +221,20 @@ def download_response(dataset: tablib.Dataset, fmt: str, name: str) -> HttpRespo
             ),
         },
     )
+    if fmt == "csv" and metadata_url:
+        response.headers["Link"] = (
+            f'<{metadata_url}>; rel="describedby"; type="{CSVW_CONTENT_TYPE}"'
+        )
+    return response
 
 
-def values_download(queryset: QuerySet[Value], fmt: str, name: str) -> HttpResponse:
-    """The values of `queryset` as a CSV or XLSX download named after `name`."""
+def values_download(
+    queryset: QuerySet[Value], fmt: str, name: str, *, metadata_url: str = ""
+) -> HttpResponse:
+    """The values of `queryset` as a CSV or XLSX download named after `name`; a CSV names its
+    CSVW metadata `metadata_url`."""
     check_format(fmt)
-    return download_response(values_dataset(queryset), fmt, name)
+    return download_response(values_dataset(queryset), fmt, name, metadata_url=metadata_url)
 
 
 def values_download_links(
@@ -243,3 +261,136 @@ def values_download_links(
         (fmt.upper(), f"{reverse('indicators:values_download', kwargs={'fmt': fmt})}?{query}")
         for fmt in FORMATS
     ]
+
+
+# --- CSVW metadata ------------------------------------------------------------------------------
+
+#: The media type of CSVW metadata (W3C, Metadata Vocabulary for Tabular Data).
+CSVW_CONTENT_TYPE = "application/csvm+json"
+
+_FLAGS = (
+    "Revised figures: a figure that a later release changed has the day of that release in "
+    "revised_on and what it was before in previous_value (shown as “r” on the site). "
+    "Illustrative figures: “yes” in illustrative marks a synthetic figure made up to show how "
+    "the site works; it is not a published statistic."
+)
+_TEXT_NOTE = (
+    "Text that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a "
+    "carriage return) begins with an apostrophe."
+)
+_YES_NO = {"base": "boolean", "format": "yes|no"}
+
+#: Each download column: (title, datatype, description). Names are `COLUMNS`, in that order.
+COLUMN_METADATA: dict[str, tuple[str, object, str]] = {
+    "indicator": ("Indicator", "string", "The indicator's name."),
+    "indicator_slug": (
+        "Indicator identifier",
+        "string",
+        "The indicator's identifier on this site, as in its address /data/indicators/<slug>/.",
+    ),
+    "unit": (
+        "Unit",
+        "string",
+        "The unit of value, lower_ci_95, upper_ci_95 and previous_value, e.g. “percentage” or "
+        "“rate per 10,000 population aged under 18”.",
+    ),
+    "area_code": ("Area code", "string", "The area's ONS GSS code, e.g. E10000017."),
+    "area_name": ("Area", "string", "The area's name."),
+    "area_type": ("Area type", "string", "District, county, unitary authority, region, …"),
+    "period": ("Period", "string", "The period, e.g. 2012/13 (a financial year), 31 March 2013."),
+    "period_type": ("Period type", "string", "Financial year, calendar year, snapshot date, …"),
+    "breakdown_type": (
+        "Breakdown type",
+        "string",
+        "What the population is broken down by (age, ethnicity, sex); empty for the whole "
+        "population.",
+    ),
+    "breakdown": ("Breakdown", "string", "The category, e.g. “Age: 1-4”; empty for everyone."),
+    "value": (
+        "Value",
+        {"base": "decimal"},
+        "The figure, in the unit of the unit column, rounded to the indicator's decimal places; "
+        "empty when there is none (see status).",
+    ),
+    "status": (
+        "Status",
+        "string",
+        "Whether the figure is available, or why it is not (suppressed, not available, not "
+        "applicable). A figure withheld to protect small numbers is shown as suppressed, with "
+        "no value, count or limits. A missing figure is never zero.",
+    ),
+    "count": ("Count", {"base": "decimal"}, "The count (numerator) behind the figure, if any."),
+    "denominator": (
+        "Denominator",
+        {"base": "decimal"},
+        "The population or total the figure is out of, if any.",
+    ),
+    "lower_ci_95": (
+        "Lower 95% confidence limit",
+        {"base": "decimal"},
+        "The lower limit of the figure's 95% confidence interval, in the unit of value.",
+    ),
+    "upper_ci_95": (
+        "Upper 95% confidence limit",
+        {"base": "decimal"},
+        "The upper limit of the figure's 95% confidence interval, in the unit of value.",
+    ),
+    "note": ("Note", "string", "A note about the figure, e.g. why it is suppressed."),
+    "illustrative": (
+        "Illustrative",
+        _YES_NO,
+        "“yes” for an illustrative figure: synthetic, made up to show how the site works, not "
+        "a published statistic; “no” for a real one.",
+    ),
+    "source": ("Source", "string", "Where the indicator's figures come from."),
+    "revised_on": (
+        "Revised on",
+        {"base": "date", "format": "yyyy-MM-dd"},
+        "The day a release last revised this figure; empty if it has not been revised.",
+    ),
+    "previous_value": (
+        "Previous value",
+        "string",
+        "For a revised figure, what it was before the revision: a number in the unit of value, "
+        "or the status it had (e.g. “c” for withheld); empty if not revised.",
+    ),
+}
+
+
+def csvw_metadata(
+    csv_url: str, *, indicator: Indicator | None = None, site_name: str = ""
+) -> dict[str, object]:
+    """CSVW metadata (JSON-LD, W3C's Metadata Vocabulary for Tabular Data) describing the CSV
+    download at `csv_url`: every column by its header (`COLUMNS`, exactly), a title, datatype
+    and description, with the unit and what the revised and illustrative flags mean, so that
+    a reader (or a CSVW tool) can use the file without this site. For one indicator's
+    download its unit is named too."""
+    columns = []
+    for name in COLUMNS:
+        title, datatype, description = COLUMN_METADATA[name]
+        if indicator is not None and name in ("value", "lower_ci_95", "upper_ci_95"):
+            description += f" For this download: {indicator.unit_label}."
+        if datatype == "string":
+            description += f" {_TEXT_NOTE}"
+        columns.append(
+            {"name": name, "titles": title, "datatype": datatype, "dc:description": description}
+        )
+    description = (
+        "Figures from the Joint Strategic Needs Assessment, one row per indicator, area, period "
+        f"and breakdown. {_FLAGS}"
+    )
+    if indicator is not None:
+        description = f"{indicator.name} ({indicator.unit_label}). {description}"
+    metadata: dict[str, object] = {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": csv_url,
+        "dc:title": f"{site_name} data" if site_name else "JSNA data",
+        "dc:description": description,
+        "dialect": {"encoding": "utf-8", "header": True, "headerRowCount": 1},
+        "tableSchema": {"columns": columns},
+    }
+    if site_name:
+        metadata["dc:publisher"] = site_name
+    if indicator is not None and indicator.source:
+        metadata["dc:source"] = indicator.source
+    return metadata

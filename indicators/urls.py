@@ -10,6 +10,23 @@ app_name = "indicators"
 urlpatterns = [
     path("", cache_public_page(views.DataIndexView.as_view()), name="index"),
     path("download.<str:fmt>", views.ValuesDownloadView.as_view(), name="values_download"),
+    # The CSVW metadata of each CSV download, beside it; its `Link` header names it.
+    path(
+        "download-metadata.json",
+        views.DownloadMetadataView.as_view(kind="values"),
+        name="values_download_metadata",
+    ),
+    # Permalinks of the figures behind a chart or table, and the chart to embed elsewhere.
+    path("figures/", views.FiguresView.as_view(), name="figures"),
+    path("figures/embed/", views.FiguresEmbedView.as_view(), name="figures_embed"),
+    path(
+        "figures/download.<str:fmt>", views.FiguresDownloadView.as_view(), name="figures_download"
+    ),
+    path(
+        "figures/download-metadata.json",
+        views.DownloadMetadataView.as_view(kind="figures"),
+        name="figures_download_metadata",
+    ),
     path(
         "indicators/", cache_public_page(views.IndicatorListView.as_view()), name="indicator_list"
     ),
@@ -23,6 +40,11 @@ urlpatterns = [
         views.IndicatorDownloadView.as_view(),
         name="indicator_download",
     ),
+    path(
+        "indicators/<slug:slug>/download-metadata.json",
+        views.DownloadMetadataView.as_view(kind="indicator"),
+        name="indicator_download_metadata",
+    ),
     path("areas/", cache_public_page(views.AreaListView.as_view()), name="area_list"),
     # Before the area pages' addresses, which would otherwise read "find" as an area's slug.
     path("areas/find/", views.AreaFindView.as_view(), name="area_find"),
@@ -34,5 +56,10 @@ urlpatterns = [
         "areas/<slug:slug>/download.<str:fmt>",
         views.AreaDownloadView.as_view(),
         name="area_download",
+    ),
+    path(
+        "areas/<slug:slug>/download-metadata.json",
+        views.DownloadMetadataView.as_view(kind="area"),
+        name="area_download_metadata",
     ),
 ]
