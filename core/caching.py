@@ -144,9 +144,25 @@ def changed_figures(indicator_ids: Iterable[int], values: Any = None) -> None:
         {*(tag("indicator", pk) for pk in indicator_ids), *(tag("area", pk) for pk in area_ids)}
     )
     changed(*tags)
+    _announce_release(tags)
+
+
+def _announce_release(tags: list[str]) -> None:
+    """Tell `hooks.FIGURES_RELEASED` of `tags` once the transaction commits: once for all the
+    figures one transaction changed (a release and the small-number rule it runs both change
+    figures), so the pages are built again once, not once per step."""
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        pending = getattr(callback, "release_tags", None)
+        if pending is not None:
+            pending.update(tags)
+            return
     from core import hooks
 
-    transaction.on_commit(lambda: hooks.call_all(hooks.FIGURES_RELEASED, tags))
+    def announce() -> None:
+        hooks.call_all(hooks.FIGURES_RELEASED, sorted(announce.release_tags))  # type: ignore[attr-defined]
+
+    announce.release_tags = set(tags)  # type: ignore[attr-defined]
+    transaction.on_commit(announce)
 
 
 def check(number: int, tags: Iterable[str]) -> tuple[bool, int]:
