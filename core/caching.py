@@ -151,8 +151,8 @@ def _announce_release(tags: list[str]) -> None:
     """Tell `hooks.FIGURES_RELEASED` of `tags` once the transaction commits: once for all the
     figures one transaction changed (a release and the small-number rule it runs both change
     figures), so the pages are built again once, not once per step."""
-    for _savepoints, callback, _robust in connection.run_on_commit:
-        pending = getattr(callback, "release_tags", None)
+    for entry in connection.run_on_commit:  # (savepoint ids, callback, robust)
+        pending = getattr(entry[1], "release_tags", None)
         if pending is not None:
             pending.update(tags)
             return
