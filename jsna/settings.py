@@ -83,9 +83,11 @@ INSTALLED_APPS = [
     "core",
     "audit",
     "indicators",
-    # pages is last: its post_migrate handler creates the officers' group once every other
-    # app's permissions exist.
+    # pages is last of the apps with models: its post_migrate handler creates the officers'
+    # group once every other app's permissions exist.
     "pages",
+    # The open-data API (/api/v1/): no models; it reads through indicators and pages.
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +238,12 @@ else:
     }
 
 LOGIN_URL = "admin:login"
+
+# The open-data API (/api/v1/, api/http.py): requests one client (IP) may make, as
+# "N/second|minute|hour|day"; empty for no limit. Behind our own proxy (BEHIND_PROXY), the
+# client's address is the last one in X-Forwarded-For, which that proxy wrote.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
+API_TRUST_FORWARDED_FOR = env_bool("BEHIND_PROXY", default=False)
 
 # Content-Security-Policy on every response (django-csp): scripts only from this site, never
 # inline; chart data travels in <script type="application/json"> blocks, which do not run.

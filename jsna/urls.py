@@ -35,6 +35,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("data/", include("indicators.urls")),
     path("favicon.ico", favicon),
+    # The open-data API: JSON and CSV, its OpenAPI document and docs (api/).
+    path("api/v1/", include("api.urls")),
     path("", include("pages.urls")),
 ]
 # Uploaded files (MEDIA_ROOT) are never served directly: a topic's downloads go through
