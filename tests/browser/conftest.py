@@ -5,6 +5,7 @@ One browser for all of them; a new context and page for each test."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Visitor
 
@@ -64,6 +66,12 @@ def demo_site(live_server, demo_dump: Path) -> str:
 def visitor(browser: Browser, demo_site: str) -> Iterator[Visitor]:
     context = browser.new_context(viewport={"width": DESKTOP, "height": 800})
     try:
-        yield Visitor(page=context.new_page(), base_url=demo_site)
+        visitor = Visitor(page=context.new_page(), base_url=demo_site)
+        yield visitor
+        # Let the page's own requests finish (an editor's preview, a progress poll) before the
+        # database is emptied for the next test: a request still reading when the tables are
+        # flushed makes the flush fail ("database table is locked" on SQLite).
+        with contextlib.suppress(PlaywrightError):
+            visitor.page.wait_for_load_state("networkidle", timeout=5000)
     finally:
         context.close()

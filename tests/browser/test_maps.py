@@ -68,8 +68,9 @@ def test_tab_reaches_each_district_with_a_visible_focus_and_its_figure(
     visitor: Visitor, width: int
 ):
     page = visitor.open(TOPIC, width=width)
-    # Start on the last link of the table before the map, then Tab through the districts.
-    page.locator("#district-rates table a").last.focus()
+    # Start on the last link before the map (under the chart and its table: "Link to this",
+    # the embed, the column descriptions), then Tab through the districts.
+    page.locator("#district-rates .figure-links a").last.focus()
     seen = []
     for _ in range(DISTRICTS):
         page.keyboard.press("Tab")
