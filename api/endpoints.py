@@ -9,6 +9,7 @@ import logging
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Query
@@ -375,7 +376,9 @@ def list_values(
     )
     if format == "csv":
         return streaming.values_csv(values.filter(pk__gt=decode(cursor)))
-    values = values.select_related("indicator", "area", "period", "breakdown")
+    values = values.select_related("indicator", "area", "period", "breakdown").annotate(
+        released_at=F("import_batch__published_at")
+    )
     return page(request, response, values, cursor, limit, serialize.value_item)
 
 

@@ -148,6 +148,12 @@ class ValueOut(Schema):
     revised_on: datetime.date | None = Field(description="The day a release revised it (“r”).")
     previous_value: float | None = Field(description="What a revised figure was.")
     previous_status: str | None = Field(description="The revised figure's earlier status.")
+    release: int | None = Field(
+        description="The import that last set this figure (its release is in /changes)."
+    )
+    released_on: datetime.date | None = Field(
+        description="The day that import's figures were released; null if it had no release."
+    )
 
 
 class ReleaseIndicatorOut(Schema):

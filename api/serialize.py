@@ -166,6 +166,12 @@ def value_item(value: Value) -> dict[str, Any]:
         if revised
         else None,
         "previous_status": (value.previous_status or None) if revised else None,
+        # The import that last set it, and the day its release made it public (None for a
+        # figure loaded otherwise, or an import applied before releases were reviewed).
+        "release": value.import_batch_id,
+        "released_on": timezone.localdate(released)
+        if (released := getattr(value, "released_at", None))
+        else None,
     }
 
 

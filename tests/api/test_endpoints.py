@@ -4,6 +4,7 @@ what it lists, in which shape, paged by cursor, as JSON and as CSV."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from indicators.models import Value
 from tests.api.conftest import BURNLEY, CHORLEY
@@ -191,6 +192,16 @@ def test_values_are_the_released_figures_rounded_as_shown(site, client):
     assert lancashire_rate["status"] == "available"
     illustrative = next(v for v in everything if v["illustrative"])
     assert illustrative["value"] is not None
+
+
+def test_values_name_the_release_that_made_them_public(site, client):
+    (released,) = values(client, "indicator=re-referrals&period=2013/14")
+    site.released.refresh_from_db()
+    assert released["release"] == site.released.pk
+    assert released["released_on"] == timezone.localdate(site.released.published_at).isoformat()
+    # A figure no release made public (loaded with the demo's builder) names none.
+    (loaded,) = values(client, "indicator=referrals-rate&area=E10000017&period=2012/13")
+    assert loaded["release"] is None and loaded["released_on"] is None
 
 
 def test_values_filtered_by_indicator_and_area(site, client):
