@@ -397,7 +397,8 @@ def list_changes(
     limit: int = LIMIT,
     format: Format = FORMAT,
 ) -> Any:
-    """Each release of figures (a released import), oldest first: when, its note and any
+    """Each release of figures (a released import), in the order the imports were made (their
+    ids; a release's own moment is `released_at`): when, its note and any
     correction notice, and per public indicator the figures added and revised and the new
     periods. Poll it with `since` (and the ETag) to learn what is new."""
     batches = selectors.releases(since)

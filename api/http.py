@@ -2,7 +2,8 @@
 
 - CORS: `Access-Control-Allow-Origin: *`, so that a dashboard on another site can read it;
 - a per-client rate limit (`API_RATE_LIMIT`, e.g. "120/minute", by IP, counted in Django's
-  cache so every process shares it), answering 429 with Retry-After;
+  cache: shared by every process and machine with Redis (`REDIS_URL`), counted by each
+  process on its own without it), answering 429 with Retry-After;
 - conditional GET: an ETag and Last-Modified from the site's content version
   (`core.caching`), which moves on with every change the public can see, so a client that
   polls is answered 304 after one indexed query, before the view runs;

@@ -111,6 +111,11 @@ def period_end(text: str, parameter: str) -> datetime.date:
         ) from None
 
 
+#: The most values one filter may be given in one request (each is looked up): a longer
+#: list is refused rather than left to cost seconds of one request.
+MAX_REPEATS = 100
+
+
 @dataclass(frozen=True)
 class ValueFilters:
     """The values endpoint's filters, as given (each optional)."""
@@ -130,6 +135,14 @@ def filtered_values(filters: ValueFilters) -> ValueQuerySet:
     are a 404 (an indicator that is not public is unknown); the area filters add up: values
     for any of the areas named, within `children_of` or among the comparators of
     `comparators_of`."""
+    for name in ("indicator", "area", "period"):
+        given = getattr(filters, name)
+        if len(given) > MAX_REPEATS:
+            raise ApiProblem(
+                400,
+                f"Give at most {MAX_REPEATS} values of “{name}” in one request (there were "
+                f"{len(given)}): ask in several requests, or leave the filter out for all.",
+            )
     if filters.indicator:
         # Each checked to be public by `indicator_by_slug`: no need to ask again for each row.
         chosen = [indicator_by_slug(slug) for slug in filters.indicator]
@@ -177,8 +190,10 @@ def breakdown_filter(values: ValueQuerySet, breakdown: str) -> ValueQuerySet:
         return values.filter(breakdown__isnull=True)
     if text in BreakdownType.values:
         return values.filter(breakdown__dimension=text)
-    if text.isdigit() and public_breakdowns().filter(pk=int(text)).exists():
-        return values.filter(breakdown_id=int(text))
+    # isascii: "²" is a digit to Python but not a number int() reads.
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        if public_breakdowns().filter(pk=int(text)).exists():
+            return values.filter(breakdown_id=int(text))
     choices = ", ".join([NO_BREAKDOWN, *BreakdownType.values])
     raise ApiProblem(
         404,

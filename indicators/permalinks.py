@@ -192,10 +192,13 @@ def resolve_release(token: str) -> Release:
     an import that was never released (a staged one, or one discarded before release) or a
     token that is none of these."""
     token = token.strip()
-    if token.isdigit():
-        batch = _released().filter(pk=int(token)).first()
+    not_a_release = ReleaseNotFound(
+        f"“{token[:40]}” is not a release: give a release's number or a date such as 2014-03-19."
+    )
+    if token.isascii() and token.isdigit():
+        batch = _released().filter(pk=int(token)).first() if len(token) < 19 else None
         if batch is None:
-            raise ReleaseNotFound(f"No release of figures has the number {token}.")
+            raise ReleaseNotFound(f"No release of figures has the number {token[:40]}.")
         assert batch.published_at is not None
         return Release(
             moment=_batch_moment(batch),
@@ -203,18 +206,33 @@ def resolve_release(token: str) -> Release:
             token=token,
             batch=batch,
         )
-    if len(token) > 10:
-        moment = parse_datetime(token)
-        if moment is not None and not timezone.is_naive(moment):
-            return Release(moment=moment, day=timezone.localdate(moment), token=token)
-    day = parse_date(token) if len(token) == 10 else None
-    if day is None:
+    # A date that does not exist (2026-13-02), an offset past ±24 hours or a moment that
+    # cannot be put in the site's time zone is no release either: never a server error.
+    try:
+        if len(token) > 10:
+            moment = parse_datetime(token)
+            if moment is not None and not timezone.is_naive(moment):
+                release = Release(moment=moment, day=timezone.localdate(moment), token=token)
+                return _not_in_the_future(release)
+        day = parse_date(token) if len(token) == 10 else None
+        if day is None:
+            raise not_a_release
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+        end = start + datetime.timedelta(days=1) - datetime.timedelta(microseconds=1)
+    except (ValueError, OverflowError) as error:
+        raise not_a_release from error
+    return _not_in_the_future(Release(moment=end, day=day, token=token))
+
+
+def _not_in_the_future(release: Release) -> Release:
+    """A day or moment still to come names no release: its figures are not fixed yet, so a
+    link to it would show different figures as later releases land."""
+    if release.moment > timezone.now():
         raise ReleaseNotFound(
-            f"“{token}” is not a release: give a release's number or a date such as 2014-03-19."
+            f"{long_date(release.day)} is not over yet: a link names figures "
+            "already released, as they stood at a moment that has passed."
         )
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-    end = start + datetime.timedelta(days=1) - datetime.timedelta(microseconds=1)
-    return Release(moment=end, day=day, token=token)
+    return release
 
 
 # --- the figures at a release -------------------------------------------------------------------

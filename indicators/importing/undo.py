@@ -107,6 +107,9 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None, notice: str = "") -
                 f"to undo it."
             )
         _check_undoable(batch)
+        # Read before anything goes: removing a period the import added removes its change
+        # records with it, and the withdrawal must still name every indicator it touched.
+        indicator_ids = indicators_changed_by(batch)
         result = UndoResult(batch=batch)
         created: list[int] = []
         for change in batch.changes.filter(action=ImportChange.Action.CREATED).iterator(
@@ -149,11 +152,11 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None, notice: str = "") -
         batch.undone_at = timezone.now()
         batch.undone_by = user if is_saved_user(user) else None
         batch.save(update_fields=["status", "undone_at", "undone_by"])
-        apply_disclosure_control(indicators_changed_by(batch))
+        apply_disclosure_control(indicator_ids)
         # The figures put back were written in bulk, without signals: their pages are told.
-        changed_figures(indicators_changed_by(batch))
+        changed_figures(indicator_ids)
         if batch.release == ImportBatch.Release.PUBLISHED:
-            result.correction = _correction(batch, result, notice)
+            result.correction = _correction(batch, result, notice, indicator_ids)
         record(
             AuditEvent.Action.IMPORT_UNDONE,
             user=batch.undone_by,
@@ -166,14 +169,16 @@ def undo_import(batch: ImportBatch, *, user: AnyUser = None, notice: str = "") -
     return result
 
 
-def _correction(batch: ImportBatch, result: UndoResult, notice: str) -> ImportBatch:
+def _correction(
+    batch: ImportBatch, result: UndoResult, notice: str, indicator_ids: set[int]
+) -> ImportBatch:
     """Undoing a released import is a release of its own, a correction, listed in public with
     its notice: never a silent rewrite."""
     when = timezone.localtime(batch.published_at) if batch.published_at else None
     released = f" released on {long_date(when)}" if when else ""
     summary = {
         str(indicator_id): {"added": 0, "revised": 0, "periods": [], "corrected": True}
-        for indicator_id in indicators_changed_by(batch)
+        for indicator_id in indicator_ids
     }
     correction = ImportBatch.objects.create(
         file_name=f"Correction: import #{batch.pk} withdrawn",

@@ -325,3 +325,38 @@ def test_a_list_of_areas_costs_the_same_queries_however_long(
         client.get("/api/v1/areas?limit=2")
     with django_assert_num_queries(6):
         client.get("/api/v1/areas?limit=1000")
+
+
+@pytest.mark.parametrize("breakdown", ["²", "9" * 40, "-1"])
+def test_an_odd_breakdown_is_a_404_in_words(site, client, breakdown):
+    for query in (f"breakdown={breakdown}", f"breakdown={breakdown}&format=csv"):
+        response = client.get(f"/api/v1/values?{query}")
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert "There is no breakdown" in response.json()["detail"]
+
+
+def test_too_many_values_of_one_filter_are_refused(site, client):
+    query = "&".join(["period=2012/13"] * 101)
+    response = client.get(f"/api/v1/values?{query}")
+    assert response.status_code == 400
+    assert "at most 100 values of “period”" in response.json()["detail"]
+    assert client.get(f"/api/v1/values?{'&'.join(['period=2012/13'] * 100)}").status_code == 200
+
+
+def test_withdrawing_a_release_that_added_a_period_is_listed_as_a_correction(site, client):
+    from indicators.importing.undo import undo_import
+
+    # The release added re-referrals for 2013/14, a period no other figure has: taking it back
+    # removes the period too, and the withdrawal must still say which indicator it corrected.
+    result = undo_import(site.released, notice="Sent in error.")
+    assert result.correction is not None
+    (listed,) = [
+        r for r in every_item(client, "/api/v1/changes") if r["id"] == result.correction.pk
+    ]
+    assert listed["corrects"] == site.released.pk
+    assert listed["correction_notice"] == "Sent in error."
+    assert [(i["indicator"], i["corrected"]) for i in listed["indicators"]] == [
+        ("re-referrals", True)
+    ]
+    assert client.get("/api/v1/values?indicator=re-referrals&period=2013/14").status_code == 404

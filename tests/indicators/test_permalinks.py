@@ -421,3 +421,25 @@ def test_permalink_download_keeps_withheld_figures_withheld(withheld, client):
         assert rows[(code, "31 March 2013")]["value"] == ""
         assert rows[(code, "31 March 2013")]["count"] == ""
     assert rows[(LANCASHIRE, "31 March 2013")]["value"] == "165"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "2026-13-02",
+        "2026-12-02T25:00:00",
+        "2026-12-02T14:47:03+99:00",
+        "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:00:00+01:00",
+        "²",
+        "9" * 40,
+        "2099-01-01",
+        "2099-01-01T00:00:00Z",
+    ],
+)
+def test_a_malformed_or_future_release_is_a_404_not_a_server_error(db, client, token):
+    build_child_protection()
+    query = f"indicator=referrals-rate&area=E10000017&period=2012/13&release={token}"
+    for address in ("/data/figures/", "/data/figures/embed/", "/data/figures/download.csv"):
+        response = client.get(f"{address}?{query}")
+        assert response.status_code == 404, (address, token, response.status_code)
