@@ -158,6 +158,25 @@ def link_for(figures: SectionFigures) -> FigureLink | None:
     )
 
 
+def figures_link(values: Sequence[Value]) -> FigureLink | None:
+    """The permalink of a table row's figures (one indicator, one period, breakdown-free, the
+    areas in the row's order), as `link_for` makes a chart's; None for staged figures."""
+    if not values or any(v.is_staged for v in values):
+        return None
+    periods = sorted(
+        dict.fromkeys(v.period for v in values), key=lambda p: (p.end_date, p.start_date)
+    )
+    return addresses(
+        figures_query(
+            values[0].indicator.slug,
+            areas=list(dict.fromkeys(v.area.code for v in values)),
+            periods=[p.code for p in periods],
+            breakdown=NO_BREAKDOWN,
+            release=release_token(values),
+        )
+    )
+
+
 # --- the release a permalink names ---------------------------------------------------------------
 
 
@@ -227,7 +246,8 @@ def resolve_release(token: str) -> Release:
 def _not_in_the_future(release: Release) -> Release:
     """A day or moment still to come names no release: its figures are not fixed yet, so a
     link to it would show different figures as later releases land."""
-    if release.moment > timezone.now():
+    # A second's grace: a link names figures set a moment ago by the second after.
+    if release.moment > timezone.now() + datetime.timedelta(seconds=1):
         raise ReleaseNotFound(
             f"{long_date(release.day)} is not over yet: a link names figures "
             "already released, as they stood at a moment that has passed."

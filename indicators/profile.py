@@ -38,6 +38,7 @@ from core import formatting, hooks
 from indicators.figures import Comparison, compare, tier_nouns
 from indicators.models import Area, AreaType, Indicator, Polarity, Value
 from indicators.models.areas import same_tier
+from indicators.permalinks import FigureLink, figures_link
 
 #: A range needs at least this many areas with a figure.
 MIN_AREAS = 2
@@ -144,6 +145,11 @@ class ProfileRow:
     @property
     def right_text(self) -> str:
         return self._number(self.right_percentile)
+
+    @property
+    def link(self) -> FigureLink | None:
+        """The row's permalink: the area's, the region's and England's figures, as released."""
+        return figures_link([v for v in (self.value, self.region, self.england) if v is not None])
 
     @property
     def has_polarity(self) -> bool:

@@ -22,6 +22,7 @@ from core import formatting
 from core.caching import CONTENT, REFERENCE, tag
 from indicators.figures import Comparison, compare
 from indicators.models import Area, AreaType, Indicator, PublishedValue, Value
+from indicators.permalinks import FigureLink, figures_link
 from indicators.selectors import latest_comparison_values
 from pages.models import Section, Topic
 
@@ -86,6 +87,11 @@ class Row:
     def is_illustrative(self) -> bool:
         return any(c.value is not None and c.value.is_illustrative for c in self.cells)
 
+    @property
+    def link(self) -> FigureLink | None:
+        """The row's permalink: every column's figure for the row's period, as released."""
+        return figures_link([c.value for c in self.cells if c.value is not None])
+
 
 @dataclass(frozen=True)
 class TopicOverview:
@@ -149,7 +155,7 @@ def topic_overview(topic: Topic, sections: Sequence[Section]) -> TopicOverview |
             period_id__in={p.pk for p in latest.values()},
             area__in=columns,
             breakdown__isnull=True,
-        ).select_related("indicator", "area"):
+        ).select_related("indicator", "area", "period"):
             if latest[value.indicator_id].pk == value.period_id:
                 figures[(value.indicator_id, value.area_id)] = value
     rows = []

@@ -236,3 +236,18 @@ def test_a_page_published_with_the_indicator_regroups_the_cached_profile(place, 
     extra = AreaFactory(code="E07000140", name="Extra", parent=county)
     ValueFactory(indicator=indicator, area=extra, period=period, value=Decimal(100))
     assert "best 100.0 of 7 areas" in client.get(url).content.decode()
+
+
+def test_each_row_links_to_its_figures(place, client):
+    england, region, county, districts = place
+    build(place)
+    (row,) = profile_of(districts[-1]).rows
+    link = row.link
+    assert link is not None
+    assert f"area={districts[-1].code}&area={region.code}&area={england.code}" in link.query
+    html = client.get(districts[-1].get_absolute_url()).content.decode()
+    assert f'<a class="row-link" href="{link.url.replace("&", "&amp;")}">Link to this' in html
+    response = client.get(link.url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "60.0" in page and "35.0" in page and "33.0" in page

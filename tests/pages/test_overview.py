@@ -160,3 +160,12 @@ def test_queries_do_not_grow_tenfold(site, client, django_assert_num_queries):
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(f"/{site.path}/overview/")
     assert len(response.context["overview"].columns) == 36
+
+
+def test_each_row_links_to_its_figures(site, client):
+    row = overview_of(client, site).rows[0]
+    response = client.get(row.link.url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "60.0%" in page and "20.0%" in page
+    assert "50.0" not in page  # Fylde's withheld figure stays withheld
