@@ -18,9 +18,8 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.disclosure import apply_disclosure_control
 from indicators.importing import import_values
-from indicators.models import Area, ImportBatch, Indicator, Period, Value
+from indicators.models import ImportBatch, Indicator, Period
 from indicators.releases import publish_release
 from pages.models import Topic
 from tests.factories import (
@@ -32,6 +31,7 @@ from tests.factories import (
     ValueFactory,
     build_child_protection,
 )
+from tests.pages.releases_review.helpers import small_numbers
 
 BURNLEY, CHORLEY = "E07000117", "E07000118"
 #: Figures the public must never be given, in any form.
@@ -62,36 +62,10 @@ class ApiSite:
     released: ImportBatch
 
 
-def small_numbers() -> Indicator:
-    """Districts of Lancashire-12 for cpp-count on 31 March 2013: Burnley 3 (withheld),
-    Chorley 47 (withheld with it), Preston 54, Ribble Valley 61; the county 165."""
-    indicator = Indicator.objects.get(slug="cpp-count")
-    period = Period.objects.get(code="2013-03-31")
-    county = Area.objects.get(code=LANCASHIRE)
-    counts = {}
-    for n, district in enumerate(Area.objects.filter(parent=county).order_by("code")):
-        counts[district.code] = 3 if n == 0 else 40 + 7 * n
-        Value.objects.create(
-            indicator=indicator,
-            area=district,
-            period=period,
-            value=counts[district.code],
-            count=counts[district.code],
-        )
-    total = Value.objects.get(
-        indicator=indicator, area=county, period=period, breakdown__isnull=True
-    )
-    total.value = total.count = sum(counts.values())
-    total.is_illustrative = False
-    total.save()
-    apply_disclosure_control([indicator.pk])
-    return indicator
-
-
 @pytest.fixture
 def site(db) -> ApiSite:
     built = build_child_protection()
-    withheld = small_numbers()
+    withheld, _counts = small_numbers()  # Burnley 3 withheld, Chorley 47 with it
     lancashire = built.areas[LANCASHIRE]
     period = Period.objects.get(code="2012/13")
     hidden = IndicatorFactory(slug="hidden-indicator", name="Hidden indicator", is_public=False)
