@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from core import formatting
 from indicators.figures import SectionFigures, TableRow
 from indicators.models import Area, Breakdown, Indicator, Period, Value
+from indicators.permalinks import figures_link
 
 ILLUSTRATIVE_BADGE = mark_safe('<span class="badge badge--illustrative">illustrative</span>')
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
@@ -206,8 +207,19 @@ class AreaComparisonTable(JsnaTable):
         orderable = False
         empty_text = "There are no figures for this area yet."
 
-    def render_indicator(self, value: Indicator) -> SafeString:
-        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.name)
+    def render_indicator(self, value: Indicator, record: dict) -> SafeString:
+        name = format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.name)
+        link = record.get("link")
+        if link is None:
+            return name
+        return format_html(
+            '{}<br><a class="row-link" href="{}">Link to this'
+            '<span class="visually-hidden">: {}, {}</span></a>',
+            name,
+            link.url,
+            value.name,
+            record["area_name"],
+        )
 
     def render_period(self, value: Period) -> str:
         return value.label
@@ -230,6 +242,11 @@ class AreaComparisonTable(JsnaTable):
                 row.update((cls.column_name(a.pk), None) for a in areas)
                 rows[value.indicator_id] = row
             row[cls.column_name(value.area_id)] = value
+        for row in rows.values():
+            # The row's permalink: its figures, the area's first, as released.
+            shown = [row[cls.column_name(a.pk)] for a in areas]
+            row["link"] = figures_link([v for v in shown if v is not None])
+            row["area_name"] = area.display_name
         return cls(
             list(rows.values()),
             extra_columns=[

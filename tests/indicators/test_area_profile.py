@@ -2,6 +2,7 @@
 computed by hand, the polarity flip, significance markers, what a range leaves out, grouping
 by topic, and the area page's queries as data grows."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -250,4 +251,17 @@ def test_each_row_links_to_its_figures(place, client):
     response = client.get(link.url)
     assert response.status_code == 200
     page = response.content.decode()
+    assert "60.0" in page and "35.0" in page and "33.0" in page
+
+
+def test_the_latest_figures_table_links_each_row_to_its_figures(place, client):
+    england, region, county, districts = place
+    build(place)
+    html = client.get(districts[-1].get_absolute_url()).content.decode()
+    table = html.split('id="area-comparison"', 1)[1]
+    (href,) = re.findall(r'<a class="row-link" href="([^"]+)">Link to this', table)
+    response = client.get(href.replace("&amp;", "&"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    # District 5's figure, then its county, region and England (the comparators' order).
     assert "60.0" in page and "35.0" in page and "33.0" in page
