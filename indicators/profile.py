@@ -35,10 +35,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from core import formatting, hooks
+from indicators.figure_links import FigureLink, figures_link
 from indicators.figures import Comparison, compare, tier_nouns
 from indicators.models import Area, AreaType, Indicator, Polarity, Value
 from indicators.models.areas import same_tier
-from indicators.permalinks import FigureLink, figures_link
 
 #: A range needs at least this many areas with a figure.
 MIN_AREAS = 2

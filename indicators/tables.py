@@ -13,9 +13,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from core import formatting
+from indicators.figure_links import figures_link
 from indicators.figures import SectionFigures, TableRow
 from indicators.models import Area, Breakdown, Indicator, Period, Value
-from indicators.permalinks import figures_link
 
 ILLUSTRATIVE_BADGE = mark_safe('<span class="badge badge--illustrative">illustrative</span>')
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}

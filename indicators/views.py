@@ -24,7 +24,7 @@ from django_tables2 import SingleTableMixin
 
 from core import prebuilt
 from core.caching import CONTENT, INDICATORS, REFERENCE, depends_on, tag
-from indicators import area_search, permalinks, selectors
+from indicators import area_search, figure_links, permalinks, selectors
 from indicators.exports import (
     CSVW_CONTENT_TYPE,
     FORMATS,
@@ -312,7 +312,7 @@ def _snapshot(
     areas = sorted(data["area"], key=lambda area: order.get(area.code, len(order)))
     periods = sorted(data["period"], key=lambda p: (p.end_date, p.start_date))
     release = None
-    if token := request.GET.get(permalinks.RELEASE, ""):
+    if token := request.GET.get(figure_links.RELEASE, ""):
         try:
             release = permalinks.resolve_release(token)
         except permalinks.ReleaseNotFound as refused:
@@ -362,7 +362,7 @@ class FiguresView(TemplateView):
         codes = [a.code for a in areas], [p.code for p in periods]
 
         def query(release: str = "") -> str:
-            return permalinks.figures_query(
+            return figure_links.figures_query(
                 indicator.slug,
                 areas=codes[0],
                 periods=codes[1],
@@ -370,7 +370,8 @@ class FiguresView(TemplateView):
                 release=release,
             )
 
-        current, link = permalinks.addresses(query()), permalinks.addresses(query(snapshot.token))
+        current = figure_links.addresses(query())
+        link = figure_links.addresses(query(snapshot.token))
         figures = self.figures(snapshot, areas)
         released = release.day if release is not None else self.released(snapshot)
         url = request.build_absolute_uri(link.url)

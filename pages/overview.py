@@ -20,9 +20,9 @@ from django.urls import reverse
 
 from core import formatting
 from core.caching import CONTENT, REFERENCE, tag
+from indicators.figure_links import FigureLink, figures_link
 from indicators.figures import Comparison, compare
 from indicators.models import Area, AreaType, Indicator, PublishedValue, Value
-from indicators.permalinks import FigureLink, figures_link
 from indicators.selectors import latest_comparison_values
 from pages.models import Section, Topic
 

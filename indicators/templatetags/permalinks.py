@@ -1,5 +1,5 @@
 """`{% figures_link figures as link %}`: the permalink, embed and CSVW metadata addresses of a
-chart's figures (`indicators.permalinks.link_for`).
+chart's figures (`indicators.figure_links.link_for`).
 
 Worked out from the figures the chart already holds, with no query and nothing from the
 request, because charts are kept built in the database (core/prebuilt.py)."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import template
 
-from indicators.permalinks import FigureLink, link_for
+from indicators.figure_links import FigureLink, link_for
 from indicators.selectors import Figures
 
 register = template.Library()
