@@ -88,6 +88,16 @@ class Comparison:
     def css(self) -> str:
         return self.judgement or "neutral"
 
+    @property
+    def outcome(self) -> str:
+        """What a tested comparison found, as a marker's colour names it: “better”, “worse”,
+        “similar”, or “higher”/“lower” where neither is better; "" when not tested."""
+        if not self.tested:
+            return ""
+        if self.significance == "similar":
+            return "similar"
+        return self.judgement or self.direction
+
 
 @dataclass
 class TableRow:

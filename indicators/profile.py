@@ -181,11 +181,7 @@ class ProfileRow:
     def css(self) -> str:
         """The marker's colour class: better, similar, worse, higher, lower or untested."""
         comparison = self.comparison
-        if comparison is None or not comparison.tested:
-            return "untested"
-        if comparison.significance == "similar":
-            return "similar"
-        return comparison.judgement or comparison.direction
+        return (comparison.outcome if comparison is not None else "") or "untested"
 
     @property
     def verdict_label(self) -> str:

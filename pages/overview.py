@@ -51,12 +51,7 @@ class Cell:
     @property
     def css(self) -> str:
         """The cell's colour class: better, similar, worse, higher, lower; "" uncompared."""
-        comparison = self.comparison
-        if comparison is None or not comparison.tested:
-            return ""
-        if comparison.significance == "similar":
-            return "similar"
-        return comparison.judgement or comparison.direction
+        return self.comparison.outcome if self.comparison is not None else ""
 
     @property
     def symbol(self) -> str:
