@@ -17,30 +17,15 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sys
 import time
 
-from benchmarks.pages import generate, setup_django
+from benchmarks.pages import CLIENT_SETTINGS, generate, median_ms, setup_django
 
 #: A typical query: one indicator for an area and its comparators, as a dashboard asks.
 TYPICAL = "/api/v1/values?indicator=referrals-rate&area=E10000017&comparators_of=E10000017"
 #: The trivial view's address (benchmarks/urls.py).
 TRIVIAL = "/__trivial__/"
-
-
-def median_ms(client, url: str, repeats: int) -> float:
-    for _ in range(3):  # warm up
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        response = client.get(url)
-        if getattr(response, "streaming", False):
-            b"".join(response.streaming_content)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def stream_csv(client, url: str) -> tuple[int, float, int]:
@@ -80,16 +65,7 @@ def main() -> None:
         f"({added:,} generated in {time.perf_counter() - start:.0f} s); repeats: {args.repeats}",
         flush=True,
     )
-    overrides = {
-        "ROOT_URLCONF": "benchmarks.urls",
-        "ALLOWED_HOSTS": ["testserver"],
-        "API_RATE_LIMIT": "",
-        "STORAGES": {
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    }
-    with override_settings(**overrides):
+    with override_settings(**CLIENT_SETTINGS, API_RATE_LIMIT=""):
         client = Client()
         trivial = median_ms(client, TRIVIAL, args.repeats)
         typical = median_ms(client, TYPICAL, args.repeats)
