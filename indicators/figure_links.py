@@ -94,30 +94,18 @@ def link_for(figures: SectionFigures) -> FigureLink | None:
     same chart: that area against the others), then the others in the table's order; the
     periods in time order."""
     values = figures.values
-    if not values or any(v.is_staged for v in values):
-        return None
-    areas = list(dict.fromkeys([v.area for v in values if figures.area == v.area]))
-    areas += [a for a in dict.fromkeys(v.area for v in values) if a not in areas]
-    periods = sorted(
-        dict.fromkeys(v.period for v in values), key=lambda p: (p.end_date, p.start_date)
-    )
+    ordered = [v for v in values if v.area == figures.area]
+    ordered += [v for v in values if v.area != figures.area]
     breakdown = NO_BREAKDOWN
     if figures.kind == "breakdown":
-        breakdown = next(v.breakdown.dimension for v in values if v.breakdown is not None)
-    return addresses(
-        figures_query(
-            figures.indicator.slug,
-            areas=[a.code for a in areas],
-            periods=[p.code for p in periods],
-            breakdown=breakdown,
-            release=release_token(values),
-        )
-    )
+        breakdown = next((v.breakdown.dimension for v in values if v.breakdown), NO_BREAKDOWN)
+    return figures_link(ordered, breakdown=breakdown)
 
 
-def figures_link(values: Sequence[Value]) -> FigureLink | None:
-    """The permalink of a table row's figures (one indicator, one period, breakdown-free, the
-    areas in the row's order), as `link_for` makes a chart's; None for staged figures."""
+def figures_link(values: Sequence[Value], *, breakdown: str = NO_BREAKDOWN) -> FigureLink | None:
+    """The permalink of these figures (one indicator): the areas in the order of `values`, the
+    periods in time order, the breakdown (none, or a dimension) and the release that last set
+    any of them; None for none, or for staged figures, which have no public address."""
     if not values or any(v.is_staged for v in values):
         return None
     periods = sorted(
@@ -128,7 +116,7 @@ def figures_link(values: Sequence[Value]) -> FigureLink | None:
             values[0].indicator.slug,
             areas=list(dict.fromkeys(v.area.code for v in values)),
             periods=[p.code for p in periods],
-            breakdown=NO_BREAKDOWN,
+            breakdown=breakdown,
             release=release_token(values),
         )
     )
