@@ -43,11 +43,13 @@ Django runs with DEBUG off, as in production: with DEBUG on, Django keeps the SQ
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import gc
 import math
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -76,6 +78,8 @@ SUPPRESSED_NOTE = "Suppressed to protect confidentiality (c)"
 
 def setup_django(database_url: str | None) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="jsna-import-bench-"))
+    # The database and files (hundreds of megabytes) go when the run ends.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")

@@ -15,7 +15,9 @@ test client, in process, with DEBUG off as in production.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from pathlib import Path
 
 def setup_django(database_url: str | None) -> None:
     folder = tempfile.mkdtemp(prefix="jsna-bench-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # its database goes with the run
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
     # As production runs: DEBUG off (with it on, Django recompiles templates and keeps every
     # query's SQL). Plain HTTP through the test client, so no HTTPS redirect.

@@ -2,7 +2,7 @@
 changed (`prebuild_pages`, see pages/prebuild.py), and scheduled publishing:
 `publish_scheduled` runs every minute as a task that enqueues its own next run, so that the
 worker the start command runs for imports also releases scheduled figures and publishes
-scheduled pages, with no cron line to set up. `manage.py publish_scheduled` does the same
+scheduled pages, and takes back abandoned imports, with no cron line to set up. `manage.py publish_scheduled` does the same
 once, for a deployment that prefers cron."""
 
 from __future__ import annotations
@@ -20,17 +20,19 @@ TASK_PATH = "pages.tasks.publish_scheduled"
 @task()
 def publish_scheduled() -> dict[str, int]:
     """Release the scheduled imports and publish the scheduled pages that are due (figures
-    first, so that a page published at the same time shows them), then come back in a
-    minute."""
+    first, so that a page published at the same time shows them), take back the imports
+    whose process ended mid-way (their staged rows), then come back in a minute."""
+    from indicators.importing.batches import sweep_abandoned
     from indicators.releases import publish_due as release_due
     from pages.workflow import publish_due
 
     try:
         released = release_due()
         published = publish_due()
+        swept = sweep_abandoned()
     finally:
         ensure_scheduled(after=timezone.now() + EVERY)
-    return {"released": len(released), "published": len(published)}
+    return {"released": len(released), "published": len(published), "swept": len(swept)}
 
 
 def ensure_scheduled(*, after: datetime.datetime | None = None) -> bool:

@@ -183,3 +183,29 @@ def test_every_page_has_a_content_security_policy_without_inline_scripts(client,
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert directives["object-src"] == ["'none'"]
     assert directives["frame-ancestors"] == ["'none'"]
+
+
+def test_sqlite_waits_for_the_write_lock_and_lets_readers_work_during_writes(tmp_path):
+    """The site's SQLite connections, as a real file database opens them (the tests' own is in
+    memory): WAL journal (readers are not blocked by a writer), a 20 s busy timeout (a save
+    waits for an import's short batch instead of failing with "database is locked"), and
+    write transactions that take the lock when they begin (no deadlock between two readers
+    that both start writing)."""
+    script = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])\n"
+        "    c.execute('PRAGMA synchronous'); print(c.fetchone()[0])\n"
+        "print(connection.settings_dict['OPTIONS']['transaction_mode'])\n"
+    )
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000", "1", "IMMEDIATE"]

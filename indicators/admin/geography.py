@@ -343,8 +343,11 @@ class AreaImportMixin:
         upload = self._kept_upload(request, form)
         if not isinstance(upload, uploads.Upload):
             return upload
+        # The file is read before the transaction opens: on SQLite a write transaction holds
+        # the write lock from its start, and no one else's save should wait on reading.
+        files = [read_file(upload.path, file_name=upload.name)]
         with transaction.atomic():
-            result = self._plan(upload, use_ons_names=form.cleaned_data["use_ons_names"])
+            result = plan(files, use_ons_names=form.cleaned_data["use_ons_names"])
             if result.ok and fingerprint(result) == form.cleaned_data["plan"]:
                 apply(result, user=request.user, description=upload.name)
         if not result.applied:

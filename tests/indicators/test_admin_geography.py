@@ -194,6 +194,32 @@ def test_confirm_applies_the_lookup_as_previewed(officer_client, officer, upload
     assert "no longer here" in messages_of(again)[0]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_confirm_reads_the_file_before_it_takes_the_write_lock(
+    officer_client, monkeypatch, upload_root
+):
+    """The file is read with no transaction open (on SQLite a write transaction holds the
+    write lock from its start); only planning against the site and applying are inside."""
+    from django.db import connection
+
+    from indicators.admin import geography as screens
+
+    preview = upload(officer_client, LOOKUP.read_bytes())
+    inside = []
+    real_read = screens.read_file
+
+    def read_file(*args, **kwargs):
+        inside.append(connection.in_atomic_block)
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(screens, "read_file", read_file)
+
+    response = officer_client.post(CONFIRM_URL, posted(preview))
+
+    assert "Added 15 areas" in response.content.decode()
+    assert inside == [False]
+
+
 def test_a_file_already_loaded_would_change_nothing_and_offers_no_button(
     officer_client, officer, upload_root
 ):

@@ -61,3 +61,17 @@ def test_an_abandoned_import_is_taken_back_and_a_live_one_left():
     assert not Period.objects.filter(added_by_imports=dead).exists()  # its period went too
     assert Value.objects.filter(import_batch=alive, is_staged=True).count() == 1
     assert ImportBatch.objects.get(pk=alive.pk).status == ImportBatch.Status.RUNNING
+
+
+def test_the_scheduled_task_sweeps_abandoned_imports_with_no_import_started():
+    """The worker's minute-by-minute task takes them back too, so staged rows of a killed
+    import do not wait for the next import to be cleaned up."""
+    from pages.tasks import publish_scheduled
+
+    dead = running(ABANDONED_AFTER.total_seconds() / 60 + 5)
+
+    result = publish_scheduled.call()
+
+    assert result["swept"] == 1
+    assert ImportBatch.objects.get(pk=dead.pk).status == ImportBatch.Status.REJECTED
+    assert not Value.objects.filter(import_batch=dead).exists()
