@@ -1,9 +1,9 @@
 """Work the task worker does for the pages: building again the pages that released figures
 changed (`prebuild_pages`, see pages/prebuild.py), and scheduled publishing:
 `publish_scheduled` runs every minute as a task that enqueues its own next run, so that the
-worker the start command runs for imports also releases scheduled figures and publishes
-scheduled pages, and takes back abandoned imports, with no cron line to set up. `manage.py publish_scheduled` does the same
-once, for a deployment that prefers cron."""
+worker the start command runs for imports also releases scheduled figures, publishes
+scheduled pages and takes back abandoned imports, with no cron line to set up.
+`manage.py publish_scheduled` does the same once, for a deployment that prefers cron."""
 
 from __future__ import annotations
 
