@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -198,11 +198,6 @@ class Found:
         return bool(self.hits) and self.hits[0].tier == TYPO
 
 
-def indicators_on_published_topics() -> QuerySet[Indicator]:
-    on_page = Section.objects.filter(indicator=OuterRef("pk"), topic__in=published_topics())
-    return Indicator.objects.filter(Exists(on_page))
-
-
 def find(query: ParsedQuery) -> Found:
     """Matching areas, then topics and indicators, best first: two queries (one for areas,
     one for topics and indicators together).
@@ -299,12 +294,13 @@ _HIDDEN = (
 
 def _public(document: str = "d") -> tuple[str, list[object]]:
     """SQL that is true when the document's topic or indicator may be found: a published
-    topic, or an indicator that a published topic shows (`indicators_on_published_topics`).
-    Decided from the live tables at every search, whatever the index holds."""
+    topic, or an indicator that is public (`Indicator.objects.public()`: a published topic
+    shows it, or it was made public on its own). Decided from the live tables at every
+    search, whatever the index holds."""
     topic, topic_params = _published("t")
     shown, shown_params = _published("st")
     sql = (
-        f"((t.id IS NOT NULL AND {topic}) OR (i.id IS NOT NULL AND EXISTS ("
+        f"((t.id IS NOT NULL AND {topic}) OR i.is_public OR (i.id IS NOT NULL AND EXISTS ("
         "SELECT 1 FROM pages_section s JOIN pages_topic st ON st.id = s.topic_id "
         f"WHERE s.indicator_id = i.id AND {shown})))"
     )

@@ -19,12 +19,14 @@ OFFICERS_GROUP = OFFICER  # the name used before the roles
 # topics and indicators is a matter of ownership (pages.permissions), not of these.
 OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "indicators": {
-        # Areas are shared by every team: publishers and administrators change them.
+        # Areas, comparator groups, periods and breakdowns are shared by every team:
+        # publishers and administrators change them. An officer's import adds the periods
+        # and breakdowns it needs in code, whatever these say.
         "area": ("view",),
-        "comparatorgroup": ("view", "add", "change", "delete"),
+        "comparatorgroup": ("view",),
         "indicator": ("view", "add", "change"),
-        "period": ("view", "add", "change"),
-        "breakdown": ("view", "add", "change"),
+        "period": ("view",),
+        "breakdown": ("view",),
         "value": ("view", "add", "change", "delete"),
         "importbatch": ("view", "add"),
         "definitionchange": ("view",),
@@ -42,11 +44,15 @@ OFFICER_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 # A publisher also reviews, publishes, schedules and archives any topic, and may edit any.
 PUBLISHER_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     # …and approves officers' changes to what the public read about an indicator, and looks
-    # after what every team shares: areas and page authors.
+    # after what every team shares: areas, comparator groups, periods, breakdowns and page
+    # authors.
     "indicators": {
         "indicator": ("approve",),
         "definitionchange": ("view", "change"),
         "area": ("add", "change"),
+        "comparatorgroup": ("add", "change", "delete"),
+        "period": ("add", "change"),
+        "breakdown": ("add", "change"),
     },
     "pages": {"topic": ("publish", "edit_any"), "pageauthor": ("add", "change")},
 }

@@ -25,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.admin.definitions import DefinitionChangeAdmin, DefinitionReviewMixin
 from indicators.admin.geography import AreaImportMixin, can_import_areas
+from indicators.admin.import_export_formats import ReadableImportMixin, WorkbookRejected
 from indicators.admin.imports import (
     ImportBatchAdmin,
     ImportChangeAdmin,
@@ -33,6 +34,7 @@ from indicators.admin.imports import (
     allowed_indicators,
     can_import,
 )
+from indicators.definitions import may_approve
 from indicators.disclosure import apply_disclosure_control
 from indicators.models import (
     Area,
@@ -47,7 +49,8 @@ from indicators.models import (
 )
 from indicators.resources import AreaResource, IndicatorResource, ValueResource
 
-#: What django-import-export offers: the formats officers use.
+#: What django-import-export exports to: the formats officers use. It imports from the same,
+#: its workbooks read by the bounded reader (`import_export_formats.IMPORT_FORMATS`).
 FORMATS = [CSV, XLSX]
 
 
@@ -106,10 +109,11 @@ def _change_words(change: AreaChange, area: Area) -> str:
 
 
 @admin.register(Area)
-class AreaAdmin(AreaImportMixin, ExportPageMixin, ImportExportModelAdmin):
+class AreaAdmin(AreaImportMixin, ReadableImportMixin, ExportPageMixin, ImportExportModelAdmin):
     """Areas: built from ONS's files through “Import areas” (`AreaImportMixin`), or imported
     from a CSV or XLSX file of codes, names, types and parents with django-import-export:
-    every refusal is a plain message (see `AreaResource`), never a traceback."""
+    every refusal is a plain message (see `AreaResource`), never a traceback. Importing needs
+    ``add_area``: publishers and administrators."""
 
     resource_classes = [AreaResource]
     formats = FORMATS
@@ -151,6 +155,9 @@ class AreaAdmin(AreaImportMixin, ExportPageMixin, ImportExportModelAdmin):
 
     def add_data_read_fail_error_to_form(self, form, e):
         """A file that is not a table in the format chosen, in words."""
+        if isinstance(e, WorkbookRejected):  # the reader's own words (`ReadableImportMixin`)
+            super().add_data_read_fail_error_to_form(form, e)
+            return
         kind = "Excel (.xlsx)" if form.cleaned_data.get("format") == "1" else "CSV"
         form.add_error(
             "import_file",
@@ -158,21 +165,6 @@ class AreaAdmin(AreaImportMixin, ExportPageMixin, ImportExportModelAdmin):
             f"from your spreadsheet as “CSV UTF-8” with a header row of code, name, area_type "
             f"and, if you like, short_name and parent_code.",
         )
-
-    def import_action(self, request, **kwargs):
-        """django-import-export's import page, which lists the columns it reads even when the
-        file could not be read."""
-        response = super().import_action(request, **kwargs)
-        context = getattr(response, "context_data", None)
-        if context is not None and not context.get("fields_list"):
-            resource = AreaResource()
-            context["fields_list"] = [
-                (
-                    resource.get_display_name(),
-                    [field.column_name for field in resource.get_user_visible_fields()],
-                )
-            ]
-        return response
 
 
 @admin.register(ComparatorGroup)
@@ -246,7 +238,9 @@ class AreaChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(DefinitionReviewMixin, ExportPageMixin, ImportExportModelAdmin):
+class IndicatorAdmin(
+    DefinitionReviewMixin, ReadableImportMixin, ExportPageMixin, ImportExportModelAdmin
+):
     resource_classes = [IndicatorResource]
     formats = FORMATS
     change_form_template = "admin/indicators/indicator/change_form.html"
@@ -279,6 +273,12 @@ class IndicatorAdmin(DefinitionReviewMixin, ExportPageMixin, ImportExportModelAd
     @admin.display(description="unit")
     def unit_label(self, obj: Indicator) -> str:
         return obj.unit_label
+
+    def has_import_permission(self, request):
+        """Only those who approve definitions import indicators: an import writes every
+        column of every row at once, past both the rule that an officer changes only the
+        indicators of their own pages and the review of the fields the public read."""
+        return super().has_import_permission(request) and may_approve(request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The indicator's blank import templates, linked from the page's tools."""

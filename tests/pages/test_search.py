@@ -118,7 +118,7 @@ def test_every_word_must_match(client):
 def test_drafts_are_not_found(client):
     draft = TopicFactory(title="Secret smoking review", status="draft")
     TopicFactory(title="Smoking under a draft", parent=draft)
-    hidden = IndicatorFactory(name="Smoking prevalence")
+    hidden = IndicatorFactory(name="Smoking prevalence", is_public=False)
     SectionFactory(topic=draft, indicator=hidden, heading="Smoking figures")
     html = search(client, "smoking")
     assert "No results for “smoking”" in html
@@ -126,7 +126,7 @@ def test_drafts_are_not_found(client):
 
 
 def test_indicator_not_on_any_page_is_not_found(client):
-    IndicatorFactory(name="Smoking prevalence")
+    IndicatorFactory(name="Smoking prevalence", is_public=False)
     assert result_urls(search(client, "smoking")) == []
 
 

@@ -76,8 +76,8 @@ def test_designed_results_come_in_the_same_order_on_every_database():
     # indicator on no page, and a page that is archived.
     draft = TopicFactory(title="Otter draft", status="draft")
     TopicFactory(title="Otter under a draft", parent=draft)
-    SectionFactory(topic=draft, indicator=IndicatorFactory(name="Otter deaths"))
-    IndicatorFactory(name="Otter sightings")
+    SectionFactory(topic=draft, indicator=IndicatorFactory(name="Otter deaths", is_public=False))
+    IndicatorFactory(name="Otter sightings", is_public=False)
     TopicFactory(title="Otter archive", status="archived")
     TopicFactory(title="Badger", summary="Nothing about that animal.")
 
@@ -159,7 +159,7 @@ def test_the_published_filter_is_the_models_own():
 
 def test_a_stale_index_never_shows_what_is_not_public():
     page = TopicFactory(title="Otter")
-    indicator = IndicatorFactory(name="Otter counts")
+    indicator = IndicatorFactory(name="Otter counts", is_public=False)
     SectionFactory(topic=page, indicator=indicator)
     assert set(found("otter")) == {topic(page), ("indicator", indicator.pk)}
     # Unpublished without any signal: the documents still say "otter".

@@ -1,0 +1,98 @@
+"""The formats django-import-export imports areas and indicators from.
+
+django-import-export's own XLSX format reads a workbook with openpyxl by the size the sheet
+declares: a 5 KB workbook declaring a cell at XFD1048576 has it walk 17 billion cells, and the
+Import screen hangs. `BoundedXLSX` reads the workbook through `indicators.importing.reading`
+instead, the reader of the figures' imports, which reads the cells that exist, refuses a table
+too wide or too slow to read, and a workbook that would unpack to too much, each with a message.
+A refusal is raised as `WorkbookRejected`, which `ReadableImportMixin` shows on the Import
+screen as it is, instead of django-import-export's “… encountered while trying to read file”.
+The confirm step reads the file a second time, as django-import-export does, once the first
+reading has passed.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import tablib
+from import_export.formats.base_formats import CSV, XLSX
+
+from indicators.importing import reading
+
+
+class WorkbookRejected(ValueError):
+    """The workbook cannot be imported; the message says why and what would work."""
+
+
+class BoundedXLSX(XLSX):
+    """XLSX, read by `reading.open_table` (the first sheet; every cell as text)."""
+
+    def create_dataset(self, in_stream: Any) -> tablib.Dataset:
+        source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
+        try:
+            with reading.open_table(source, file_name="import.xlsx") as table:
+                if table.kind != "xlsx":
+                    raise WorkbookRejected(
+                        "This file is not an Excel workbook (.xlsx): if it is a CSV file, "
+                        "choose the format “csv”."
+                    )
+                return _dataset(table)
+        except reading.FileRejected as error:
+            raise WorkbookRejected(str(error)) from error
+
+
+def _dataset(table: reading.Table) -> tablib.Dataset:
+    """The table's rows below its header, every row as wide as the widest (with empty cells,
+    and columns with no name, which no resource reads). A blank row is left out, as an empty
+    line of a CSV file is."""
+    rows = [cells for _number, cells in table.rows() if any(cells)]
+    width = max([len(table.header), *(len(cells) for cells in rows)])
+    dataset = tablib.Dataset(headers=_padded(table.header, width))
+    for cells in rows:
+        dataset.append(_padded(cells, width))
+    return dataset
+
+
+def _padded(cells: list[str], width: int) -> list[str]:
+    return [*cells, *([""] * (width - len(cells)))]
+
+
+#: What the Areas and Indicators admins import from (export formats are those of the admin).
+IMPORT_FORMATS = [CSV, BoundedXLSX]
+
+
+class ReadableImportMixin:
+    """For an admin that imports with django-import-export: XLSX read by `BoundedXLSX`, and
+    a workbook it refuses shown on the Import screen with the reader's message."""
+
+    import_formats = IMPORT_FORMATS
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        if isinstance(e, WorkbookRejected):
+            form.add_error("import_file", str(e))
+            return
+        super().add_data_read_fail_error_to_form(form, e)  # type: ignore[misc]
+
+    def import_action(self, request: Any, **kwargs: Any) -> Any:
+        """django-import-export's import page, which lists the columns it reads even when the
+        file could not be read (it lists none then)."""
+        response = super().import_action(request, **kwargs)  # type: ignore[misc]
+        context = getattr(response, "context_data", None)
+        if context is not None and not context.get("fields_list"):
+            resources = [
+                resource_class(**self.get_import_resource_kwargs(request))  # type: ignore[attr-defined]
+                for resource_class in self.get_import_resource_classes(request)  # type: ignore[attr-defined]
+            ]
+            context["fields_list"] = [
+                (
+                    resource.get_display_name(),
+                    [field.column_name for field in resource.get_user_visible_fields()],
+                )
+                for resource in resources
+            ]
+        return response
+
+
+__all__ = ["IMPORT_FORMATS", "BoundedXLSX", "ReadableImportMixin", "WorkbookRejected"]
