@@ -318,15 +318,27 @@ def states_figure(text: str, indicator: FigureUnit, number: Decimal) -> bool:
     return False
 
 
+# --- Dates ----------------------------------------------------------------------------------
+# The site writes a day one way, as GOV.UK does (“19 March 2014”: the day without a leading
+# zero, the month in full, no ordinal), and a moment one way, the day then the time on the
+# 24-hour clock in the site's time zone (“19 March 2014, 09:30”). These are Django's
+# DATE_FORMAT and DATETIME_FORMAT in `jsna.formats.en_GB.formats`, which the templates use
+# (`{{ day|date }}`, `{{ moment|date:"DATETIME_FORMAT" }}`); Python code writes them with these
+# functions. tests/core/test_one_date_style.py holds the code and the templates to them.
+
+
 def long_date(day: datetime.date) -> str:
     """A day as a sentence writes it: “1 April 2023”."""
     return f"{day.day} {day:%B %Y}"
 
 
-def day_and_time(moment: datetime.datetime) -> str:
-    """A moment in the site's time zone: “3 December 2026 at 09:30”."""
+def day_and_time(moment: datetime.datetime, *, seconds: bool = False) -> str:
+    """A moment in the site's time zone: “3 December 2026, 09:30” (“…, 09:30:15” with
+    `seconds`, where two versions saved in the same minute must be told apart)."""
     local = timezone.localtime(moment)
-    return f"{long_date(local)} at {local:%H:%M}"
+    return (
+        f"{long_date(local)}, {local:%H:%M:%S}" if seconds else f"{long_date(local)}, {local:%H:%M}"
+    )
 
 
 def joined(items: Sequence[str]) -> str:

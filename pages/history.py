@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.formatting import day_and_time
 from pages.models import Section, Topic, TopicLink
 from pages.permissions import AnyUser
 from pages.workflow import (
@@ -288,7 +289,7 @@ def revert(topic: Topic, at: datetime.datetime, user: AnyUser) -> Topic:
     target.sections.all().delete()
     target.links.all().delete()
     copy_parts(old.sections, old.links, target)
-    _reason(target, f"Reverted to the version of {at:%d %b %Y %H:%M:%S}")
+    _reason(target, f"Reverted to the version of {day_and_time(at, seconds=True)}")
     target.save()
     _audit("revert", user, topic.public_topic, f"To the version of {at:%Y-%m-%d %H:%M:%S %Z}.")
     return target

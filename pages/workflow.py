@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.formatting import day_and_time
 from indicators.releases import publish_release
 from pages import notifications
 from pages.models import Section, Status, Topic, TopicLink, one_save
@@ -407,7 +408,7 @@ def schedule(topic: Topic, user: AnyUser, when: datetime.datetime | None) -> Top
         raise WorkflowError("Choose a date and time in the future, or publish now.")
     topic.publish_at = when
     topic.published_by = _saved(user) if when else None  # who approved it: it is theirs
-    _reason(topic, f"Scheduled for {when:%d %b %Y %H:%M}" if when else "Schedule cancelled", user)
+    _reason(topic, f"Scheduled for {day_and_time(when)}" if when else "Schedule cancelled", user)
     topic.save()
     _audit("schedule", user, topic, f"{when:%Y-%m-%d %H:%M %Z}" if when else "Cancelled.")
     return topic

@@ -173,7 +173,7 @@ def test_review_dashboard_lists_each_kind_of_problem(officer_client):
     value.save()
     url = reverse("admin:pages_topic_review")
     html = officer_client.get(url).content.decode()
-    assert "review was due on 19/03/2015" in html  # the page's review date has passed
+    assert "review was due on 19 March 2015" in html  # the page's review date has passed
     assert "New data since the narrative was last edited (1)" in html
     assert "{{referrals-rate | area=Preston}}" in html  # Preston has no referral figures
     assert "<code>612.4</code>" in html

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core.formatting import day_and_time
 from pages import history, workflow
 from pages.models import Status, Topic
 from pages.permissions import can_view_draft
@@ -155,7 +156,7 @@ class ChangesViews:
                 old = None
             if old is None:
                 old = history.Snapshot(topic=Topic(title="", slug=""))
-            heading = f"Changes up to {timezone.localtime(at):%H:%M:%S on %d %b %Y}"
+            heading = f"Changes up to {day_and_time(at, seconds=True)}"
         context = {
             **self.admin_site.each_context(request),
             "title": heading,
@@ -194,7 +195,7 @@ class ChangesViews:
                 )
         when = timezone.localtime(at)
         messages.success(
-            request, f"The content is back as it was at {when:%H:%M:%S on %d %b %Y}{where}"
+            request, f"The content is back as it was on {day_and_time(when, seconds=True)}{where}"
         )
         return redirect("admin:pages_topic_change", target.pk)
 
@@ -210,7 +211,7 @@ class ChangesViews:
             return redirect("admin:pages_topic_changes", topic.pk)
         draft = Topic.objects.filter(draft_of=topic).first()
         now = history.current(draft or topic)
-        when = f"{timezone.localtime(at):%H:%M:%S on %d %b %Y}"
+        when = day_and_time(at, seconds=True)
         if topic.status == Status.PUBLISHED and draft is not None:
             lost = (
                 f"The page's draft will hold the content as it was at {when}: what the draft "

@@ -13,9 +13,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.forms.models import BaseModelFormSet
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from core.formatting import day_and_time
 from pages import references, workflow
 from pages.admin.changes import labelled_diff
 from pages.models import Section, Topic
@@ -122,7 +122,7 @@ class VersionCheckedForm(forms.ModelForm):
     def describe_conflict(self, stored) -> Conflict:
         last = stored.history.order_by("-history_date").select_related("history_user").first()
         who = last.history_user.get_username() if last and last.history_user else "someone"
-        when = timezone.localtime(last.history_date).strftime("%H:%M on %d %b %Y") if last else ""
+        when = day_and_time(last.history_date) if last else ""
         changes = []
         for name, label in self.described.items():
             if name not in self.fields:
@@ -147,7 +147,7 @@ class VersionCheckedForm(forms.ModelForm):
     def conflict_message(self, stored) -> str:
         conflict = self.conflict
         return (
-            f"{conflict.who} saved a change to this at {conflict.when}, after you opened it, so "
+            f"{conflict.who} saved a change to this on {conflict.when}, after you opened it, so "
             f"your change was not saved (it is still in the form). What they saved: "
             f"{self.describe(stored)}"
         )
@@ -384,6 +384,6 @@ def summarise_errors(form: forms.Form, formsets: list) -> list[tuple[str, str]]:
 
 def _conflict_line(conflict: Conflict) -> str:
     return (
-        f"{conflict.who} saved a change to {conflict.part} at {conflict.when}, after you opened "
+        f"{conflict.who} saved a change to {conflict.part} on {conflict.when}, after you opened "
         f"this page: your change to it was not saved, and is still in the form."
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.formatting import day_and_time
 from pages import history, workflow
 from pages.admin.changes import confirmation_page, content_differences
 from pages.models import Status, Topic
@@ -107,7 +108,7 @@ class WorkflowViews:
                 workflow.schedule(topic, user, when)
                 messages.success(
                     request,
-                    f"It will be published at {timezone.localtime(when):%H:%M on %d %b %Y}.",
+                    f"It will be published on {day_and_time(when)}.",
                 )
             elif step == "unschedule":
                 workflow.schedule(topic, user, None)

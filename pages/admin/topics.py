@@ -11,10 +11,10 @@ from django.forms.formsets import all_valid
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.formatting import day_and_time
 from pages.admin.changes import ChangesViews
 from pages.admin.forms import (
     TopicForm,
@@ -79,8 +79,8 @@ class TopicAdmin(WorkflowViews, ChangesViews, NarrativeViews, admin.ModelAdmin):
         if topic.draft_of_id:
             return f"{topic.get_status_display()} (changes to the published page)"
         if topic.publish_at:
-            when = timezone.localtime(topic.publish_at).strftime("%d %b %Y %H:%M")
-            return f"{topic.get_status_display()}, to be published {when}"
+            when = day_and_time(topic.publish_at)
+            return f"{topic.get_status_display()}, to be published on {when}"
         return topic.get_status_display()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

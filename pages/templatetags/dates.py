@@ -1,5 +1,5 @@
 """Dates as the site writes them (`core.formatting`): “1 April 2023”, and a moment as
-“3 December 2026 at 09:30” in the site's time zone. `{% load dates %}`, then
+“3 December 2026, 09:30” in the site's time zone. `{% load dates %}`, then
 `{{ day|long_date }}`, `{{ moment|day_and_time }}`, `{{ either|written }}`, and
 `{{ either|isoformat }}` for a `<time>` element."""
 

@@ -249,10 +249,10 @@ def test_an_officer_stages_a_revision_and_a_publisher_releases_it_on_schedule(
     page.locator(".messagelist", has_text="will be released on").wait_for()
     assert (
         f"The figures of import #{batch.pk} will be released on "
-        f"{tomorrow.day} {tomorrow:%B %Y} at 09:30." in page.inner_text(".messagelist")
+        f"{tomorrow.day} {tomorrow:%B %Y}, 09:30." in page.inner_text(".messagelist")
     )
     assert page.inner_text(".release-state").startswith(
-        f"Scheduled for release: {tomorrow.day} {tomorrow:%B %Y} at 09:30."
+        f"Scheduled for release: {tomorrow.day} {tomorrow:%B %Y}, 09:30."
     )
     batch.refresh_from_db()
     assert batch.release == ImportBatch.Release.SCHEDULED

@@ -3,6 +3,7 @@ texts the pages, tables and downloads show."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -331,3 +332,32 @@ def test_whether_a_text_states_a_figure(text, unit, places, figure, stated):
 def test_plain_text_is_the_narrative_as_read():
     html = "<p>Rose to <strong>638.6&nbsp;per\n 10,000</strong> &amp; more</p>"
     assert formatting.plain_text(html) == "Rose to 638.6 per 10,000 & more"
+
+
+# --- Dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "written"),
+    [
+        (datetime.date(2014, 3, 19), "19 March 2014"),
+        (datetime.date(2023, 4, 1), "1 April 2023"),  # no leading zero, no ordinal
+        (datetime.datetime(2026, 12, 3, 9, 30), "3 December 2026"),  # a moment's day
+    ],
+)
+def test_a_day_is_written_as_gov_uk_writes_it(day, written):
+    assert formatting.long_date(day) == written
+
+
+@pytest.mark.parametrize(
+    ("utc", "written"),
+    [
+        # Greenwich Mean Time in winter, British Summer Time (an hour ahead) in summer.
+        (datetime.datetime(2026, 12, 3, 9, 30, tzinfo=datetime.UTC), "3 December 2026, 09:30"),
+        (datetime.datetime(2014, 6, 9, 8, 5, tzinfo=datetime.UTC), "9 June 2014, 09:05"),
+        # Late on the evening of 31 March in UTC is already 1 April in London.
+        (datetime.datetime(2023, 3, 31, 23, 30, tzinfo=datetime.UTC), "1 April 2023, 00:30"),
+    ],
+)
+def test_a_moment_is_its_day_then_its_time_in_the_sites_time_zone(utc, written):
+    assert formatting.day_and_time(utc) == written

@@ -124,7 +124,7 @@ def test_district_chart_is_ordered_highest_first_with_the_county_average(client,
 
 def test_author_block_and_last_updated(client, child_protection):
     html = client.get(URL).content.decode()
-    assert "This page was last updated on 19/03/2014 by:" in html
+    assert "This page was last updated on 19 March 2014 by:" in html
     assert (
         "Afzal Patel" in html and "afzal.patel@lancashire.gov.uk" in html and "01772 536104" in html
     )
@@ -210,11 +210,13 @@ def test_a_page_under_a_draft_is_not_found(client, child_protection):
 def test_last_updated_follows_real_edits_and_imports(client, child_protection):
     from django.utils import timezone
 
-    assert "last updated on 19/03/2014" in client.get(URL).content.decode()
+    from core.formatting import long_date
+
+    assert "last updated on 19 March 2014" in client.get(URL).content.decode()
     value = Value.objects.get(
         area__code="E92000001", indicator__slug="referrals-rate", period__code="2012/13"
     )
     value.value = Decimal("521.0")
     value.save()
-    today = timezone.localdate().strftime("%d/%m/%Y")
+    today = long_date(timezone.localdate())  # “2 December 2026”
     assert f"last updated on {today}" in client.get(URL).content.decode()

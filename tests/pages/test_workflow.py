@@ -345,7 +345,7 @@ def test_a_scheduled_draft_is_published_when_its_time_comes(client, publisher, s
 
     response = schedule(publisher, vaping, when)
 
-    assert "It will be published at" in html(response)
+    assert "It will be published on" in html(response)
     scheduled = reload(vaping)
     assert scheduled.publish_at == when.replace(second=0, microsecond=0)
     assert scheduled.published_by.username == "petra"

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.formatting import long_date
 from indicators.models import Value
 from indicators.releases import publish_release
 from tests.factories import build_child_protection
@@ -23,8 +24,8 @@ def test_last_updated_is_the_release_day(db, client):
     batch.save()
     publish_release(batch)
     html = client.get(built.page.get_absolute_url()).content.decode()
-    today = timezone.localdate().strftime("%d/%m/%Y")
-    stale = timezone.localdate(staged_on).strftime("%d/%m/%Y")
+    today = long_date(timezone.localdate())
+    stale = long_date(timezone.localdate(staged_on))
     assert f"last updated on {today}" in html, (
         f"page says last updated on {stale}" if stale in html else html[-3000:]
     )
