@@ -188,6 +188,15 @@ STATICFILES_DIRS += [
 if os.environ.get("IMPORT_UPLOAD_ROOT"):
     IMPORT_UPLOAD_ROOT = os.environ["IMPORT_UPLOAD_ROOT"]
 
+# The most one import file may hold, and how long reading it may take, for CSV and XLSX alike,
+# in the admin, its background task and `import_values` (indicators.importing.reading.Limits):
+# rows, columns, cells (rows times the widest row) and seconds spent reading (the importer's
+# own work on the rows is not counted). A file past one is refused, saying where.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "1000"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "100000000"))
+IMPORT_MAX_SECONDS = int(os.environ.get("IMPORT_MAX_SECONDS", "300"))
+
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 

@@ -5,9 +5,17 @@ XLSX, and returns a `Table` whose rows can be read as often as needed, one at a 
 does not grow with the size of the file. A file that cannot be read at all raises `FileRejected`
 with a message an officer can act on.
 
-CSV is read as UTF-8 (with or without a byte order mark) or, when it is not valid UTF-8, as
-Windows-1252, which is what Excel's plain "CSV (Comma delimited)" writes on a UK PC. XLSX is read
-with openpyxl in read-only mode, first sheet only. Cells come back as stripped strings.
+CSV is read as UTF-8 (with or without a byte order mark). A file that is not valid UTF-8 is
+looked at by charset-normalizer (`encodings.detect`, on a sample of its lines with characters beyond
+ASCII) and read as Windows-1252, which is what Excel's plain "CSV (Comma delimited)" writes on
+a UK PC, only when that reads it as well as the encoding detected; a file that looks like
+another encoding (Central European, Mac Roman, Japanese…), or whose encoding cannot be told,
+is refused with what was detected, never garbled. XLSX is read with openpyxl in read-only mode,
+first sheet only. Cells come back as stripped strings.
+
+Every read is bounded (`read_limits`, from the IMPORT_MAX_* settings): rows, columns, cells
+(rows times the widest row) and the seconds spent reading, for CSV and XLSX alike, whether the
+rows are read for the admin, its background task or `import_values`.
 
 Memory: a CSV file is read a row at a time (and hashed and checked in 256 KB chunks), whatever
 its size. For XLSX, openpyxl reads the workbook's table of distinct texts whole, and keeps an
@@ -33,7 +41,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +52,13 @@ from typing import IO, Literal
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-CHUNK_SIZE = 256 * 1024
+from indicators.importing import encodings
+from indicators.importing.encodings import CHUNK_SIZE
+from indicators.importing.file_errors import SAVE_AS as _SAVE_AS
+from indicators.importing.file_errors import FileRejected as FileRejected  # re-exported
+from indicators.importing.read_limits import Limits as Limits  # re-exported
+from indicators.importing.read_limits import bounded
+
 #: How far down the file to look for the header row, past title rows.
 HEADER_SEARCH_ROWS = 10
 
@@ -67,10 +80,6 @@ def xlsx_max_unpacked_bytes() -> int:
     return getattr(settings, "IMPORT_XLSX_MAX_UNPACKED_BYTES", DEFAULT_XLSX_MAX_UNPACKED_BYTES)
 
 
-class FileRejected(Exception):
-    """The file as a whole cannot be imported; the message says why and what would work."""
-
-
 # What a file is, from its first bytes, when it is not something we read.
 _NOT_A_TABLE = [
     (b"%PDF", "a PDF document"),
@@ -90,7 +99,6 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UTF8_CHARACTER = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
-_SAVE_AS = "Save it from Excel as “CSV UTF-8 (Comma delimited)” or as an .xlsx workbook."
 
 
 @dataclass
@@ -111,9 +119,11 @@ class Table:
 
     @property
     def description(self) -> str:
+        """What the file was read as, for the preview: "CSV (UTF-8)", or "CSV (Windows-1252,
+        detected)" when the encoding was detected rather than certain."""
         if self.kind == "xlsx":
             return f"Excel workbook, sheet “{self.sheet}”"
-        names = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+        names = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252, detected"}
         return f"CSV ({names.get(self.encoding, self.encoding)})"
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -124,9 +134,10 @@ class Table:
 
     def _all_rows(self) -> Iterator[tuple[int, list[str]]]:
         if self.kind == "xlsx":
-            yield from _xlsx_rows(self.path)
+            rows = _xlsx_rows(self.path)
         else:
-            yield from _csv_rows(self.path, self.encoding)
+            rows = _csv_rows(self.path, self.encoding)
+        yield from bounded(rows, self.kind, Limits.from_settings())
 
 
 @contextmanager
@@ -177,9 +188,6 @@ def _inspect(path: Path, name: str) -> Table:
     head = b""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_error: UnicodeDecodeError | None = None
-    cp1252 = codecs.getincrementaldecoder("cp1252")()
-    cp1252_error: UnicodeDecodeError | None = None
-    cp1252_offset = 0
     has_nul = False
     lines_before = 0  # newlines in the chunks already read
     utf8_line = 0  # the line of the first character written as UTF-8 (beyond ASCII)
@@ -206,14 +214,6 @@ def _inspect(path: Path, name: str) -> Table:
                     utf8_error = error
                     bad_line = lines_before + chunk.count(b"\n", 0, max(error.start, 0)) + 1
             lines_before += chunk.count(b"\n")
-            if cp1252_error is None:
-                try:
-                    cp1252.decode(chunk)
-                except UnicodeDecodeError as error:
-                    cp1252_error = error
-                    cp1252_offset += error.start
-                else:
-                    cp1252_offset += len(chunk)
             size += len(chunk)
     if utf8_error is None:
         try:
@@ -255,19 +255,14 @@ def _inspect(path: Path, name: str) -> Table:
     if utf8_error is None:
         encoding = "utf-8-sig"
     elif utf8_line:
+        encodings.refuse_east_asian(path, name)
         raise FileRejected(
             f"The text of “{name}” mixes two encodings: line {utf8_line:,} is written as UTF-8 "
             f"and line {bad_line:,} is not, so either reading would garble some of its names "
             f"(“Café” read as “CafÃ©”). {_SAVE_AS}"
         )
-    elif cp1252_error is None:
-        encoding = "cp1252"
     else:
-        raise FileRejected(
-            f"The text of “{name}” cannot be read: it is neither UTF-8 nor Windows-1252 "
-            f"(byte 0x{cp1252_error.object[cp1252_error.start]:02X} at position "
-            f"{cp1252_offset:,} is not a character in either). {_SAVE_AS}"
-        )
+        encoding = encodings.detect(path, name)
     return Table(path=path, kind="csv", sha256=sha256, size=size, encoding=encoding)
 
 
@@ -390,7 +385,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         if formulas is not None:
             formulas.worksheets[0].reset_dimensions()
             written = formulas.worksheets[0].iter_rows(values_only=True)
-        started = time.monotonic()
+        # The columns, cells, rows and time are `read_limits.bounded`'s to limit.
         while True:
             try:
                 number, values = next(rows)
@@ -399,19 +394,6 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                 return
             except Exception as error:  # a damaged sheet fails part-way through
                 raise FileRejected(f"The Excel workbook cannot be read: {error}.") from error
-            if len(values) > XLSX_MAX_COLUMNS:
-                raise FileRejected(
-                    f"Row {number:,} of the workbook has a cell in column {len(values):,}: "
-                    f"an import file has at most {XLSX_MAX_COLUMNS:,} columns. Delete the "
-                    f"cells to the right of the table (or save the sheet as CSV) and import it "
-                    f"again."
-                )
-            if number % 10_000 == 0 and time.monotonic() - started > XLSX_MAX_SECONDS:
-                raise FileRejected(
-                    f"The workbook took more than {XLSX_MAX_SECONDS} seconds to read as far as "
-                    f"row {number:,}: save it as CSV (which is read much faster) and import "
-                    f"that."
-                )
             cells = [_cell_text(value) for value in values]
             for index, formula in enumerate(as_written):
                 if (
@@ -429,10 +411,6 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         for handle in handles:
             handle.close()
 
-
-#: The widest table read from a workbook, and how long reading one may take.
-XLSX_MAX_COLUMNS = 1_000
-XLSX_MAX_SECONDS = 300
 
 #: A formula in a worksheet's XML: <f>…</f>, <f t="shared" …/>, or with a namespace prefix.
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")

@@ -28,7 +28,7 @@ def rows_of(path):
     [
         ("utf-8", b"", "CSV (UTF-8)"),
         ("utf-8", b"\xef\xbb\xbf", "CSV (UTF-8)"),
-        ("cp1252", b"", "CSV (Windows-1252)"),
+        ("cp1252", b"", "CSV (Windows-1252, detected)"),
     ],
 )
 def test_utf8_with_or_without_bom_and_windows_1252_are_read(
