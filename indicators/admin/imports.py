@@ -30,9 +30,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.formatting import day_and_time
 from indicators import tasks
 from indicators.admin import blank_template, uploads
 from indicators.admin.forms import (
@@ -157,6 +159,8 @@ class ValueImportMixin:
         require(can_import(request.user))
         run = self._own_run(request, run_id)
         if not run.finished or run.state == ImportRun.State.FAILED:
+            if run.state == ImportRun.State.FAILED and not run.shown:
+                ImportRun.objects.filter(pk=run.pk).update(shown=True)  # off the start page
             return TemplateResponse(
                 request,
                 "admin/indicators/value/import_progress.html",
@@ -214,19 +218,27 @@ class ValueImportMixin:
                 "state": run.state,
                 "state_label": run.get_state_display(),
                 "finished": run.finished,
+                "error": run.error,
+                "started_at": (
+                    timezone.localtime(run.started_at).isoformat() if run.started_at else None
+                ),
+                "started": day_and_time(run.started_at) if run.started_at else "",
                 "rows_read": run.rows_read,
                 "rows_expected": run.rows_expected,
                 "percent": run.percent,
                 "seconds_left": run.seconds_left,
+                "time_left": run.time_left,
                 "figures_checked": run.figures_checked,
                 "figures_written": run.figures_written,
             }
         )
 
     def _own_run(self, request: HttpRequest, run_id: str) -> ImportRun:
+        """The officer's run; one whose worker stopped is marked failed as it is read."""
         run = ImportRun.objects.filter(pk=run_id, user=request.user).first()
         if run is None:
             raise Http404("There is no such import of yours.")
+        tasks.settle([run])
         return run
 
     def blank_template_view(self, request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,8 @@ An import that is not kept (a preview, a rejected file, an error) takes back wha
 chunk at a time, with the areas, periods and breakdowns it added that nothing else uses
 (`discard_unfinished`). One whose process ended without a word (killed, the machine stopped)
 stays running with no heartbeat: `sweep_abandoned` takes it back the same way, and keeps it in
-the record as rejected, saying why.
+the record as rejected, saying why; the officer's run of it is marked failed
+(`indicators.tasks.sweep_stopped`).
 """
 
 from __future__ import annotations
@@ -139,7 +140,12 @@ def _depth(area: Any) -> int:
 
 def sweep_abandoned(now: datetime.datetime | None = None) -> list[ImportBatch]:
     """Take back the imports that stopped while running (no heartbeat for `ABANDONED_AFTER`):
-    nothing they wrote was ever seen; each stays in the record as rejected, saying so."""
+    nothing they wrote was ever seen; each stays in the record as rejected, saying so. The
+    officers' runs of them that the task worker stopped running are marked failed first
+    (`indicators.tasks.sweep_stopped`)."""
+    from indicators.tasks import sweep_stopped
+
+    sweep_stopped(now)
     cutoff = (now or timezone.now()) - ABANDONED_AFTER
     swept = []
     for batch in ImportBatch.objects.filter(

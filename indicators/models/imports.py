@@ -283,6 +283,15 @@ class ImportChange(models.Model):
         return f"{self.get_action_display()} in {self.batch}: row {self.row_number}"
 
 
+def time_left_text(seconds: int | None) -> str:
+    """“about 40 seconds left”, “about 3 minutes left”, or “not known yet”."""
+    if seconds is None:
+        return "not known yet"
+    if seconds <= 90:
+        return f"about {seconds} second{'' if seconds == 1 else 's'} left"
+    return f"about {round(seconds / 60)} minutes left"
+
+
 class ImportRun(models.Model):
     """An import run by the task worker for an officer: the preview of an uploaded file, or
     its import once confirmed. The request that starts it returns at once; the worker reads
@@ -310,6 +319,17 @@ class ImportRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the running import last said how far it had got: one that has not "
+        "for a long while has stopped (its worker ended) and is marked failed.",
+    )
+    task_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The task worker's id for the run's task, to ask whether it has ended.",
+    )
     rows_read = models.PositiveIntegerField(default=0)
     rows_expected = models.PositiveIntegerField(
         default=0, help_text="An estimate from the file's size and its first rows (0: unknown)."
@@ -347,8 +367,14 @@ class ImportRun(models.Model):
         percent = self.percent
         if self.state != self.State.RUNNING or not percent or self.started_at is None:
             return None
-        elapsed = (self.updated_at - self.started_at).total_seconds()
+        elapsed = ((self.heartbeat_at or self.updated_at) - self.started_at).total_seconds()
         return max(int(elapsed * (100 - percent) / percent), 0)
+
+    @property
+    def time_left(self) -> str:
+        """The time left in words: seconds up to a minute and a half, then minutes
+        (the progress page's script writes it the same way)."""
+        return time_left_text(self.seconds_left)
 
     def __str__(self) -> str:
         kind = "Preview" if self.dry_run else "Import"

@@ -3,13 +3,16 @@ shown."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import replace
 
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 
+from core.formatting import day_and_time
 from indicators.models import ImportBatch, ImportChange, ImportRun
 from pages.dashboard.lists import (
     LISTED,
@@ -26,13 +29,27 @@ from pages.permissions import AnyUser, can_edit_any, is_publisher, looked_after_
 from pages.references import Reference, ReferenceError, Resolver, parse, substitute
 from pages.workflow import EDITABLE
 
+#: A failed run the officer has not opened is listed for this long.
+FAILED_LISTED_FOR = datetime.timedelta(days=1)
+
 
 def running_imports(user: AnyUser) -> list[ImportRun]:
-    """The user's imports that the task worker is running, or has yet to start."""
+    """The user's imports that the task worker is running, or has yet to start, and those
+    that failed since yesterday which they have not opened; one whose worker stopped is
+    marked failed (`indicators.tasks.settle`)."""
+    from indicators.tasks import settle
+
     if not user.has_perm("indicators.add_value"):
         return []
     unfinished = [ImportRun.State.QUEUED, ImportRun.State.RUNNING]
-    return list(ImportRun.objects.filter(user=user.pk, state__in=unfinished)[:LISTED])
+    failed = Q(
+        state=ImportRun.State.FAILED,
+        shown=False,
+        finished_at__gte=timezone.now() - FAILED_LISTED_FOR,
+    )
+    runs = list(ImportRun.objects.filter(Q(state__in=unfinished) | failed, user=user.pk)[:LISTED])
+    settle(runs)
+    return runs
 
 
 def recent_imports(user: AnyUser) -> Listing[ImportRow] | None:
@@ -48,20 +65,37 @@ def recent_imports(user: AnyUser) -> Listing[ImportRow] | None:
         touched = ImportChange.objects.filter(batch=OuterRef("pk"), indicator_id__in=theirs)
         batches = batches.filter(Q(imported_by=user.pk) | Exists(touched))
     found, total = first(batches)
-    rows = [
-        ImportRow(
-            batch=batch,
-            url=reverse("admin:indicators_importbatch_change", args=[batch.pk]),
-            who=person(batch.imported_by),
-            release_url=(
-                reverse("admin:pages_topic_release", args=[batch.pk]) if batch.is_pending else ""
-            ),
-            problem=_first_sentence(batch.notes)
-            if batch.status == ImportBatch.Status.REJECTED
-            else "",
+    runs = runs_of(found)
+    rows = []
+    for batch in found:
+        problem = (
+            _first_sentence(batch.notes) if batch.status == ImportBatch.Status.REJECTED else ""
         )
-        for batch in found
-    ]
+        run = runs.get(batch.pk)
+        rows.append(
+            ImportRow(
+                batch=batch,
+                url=reverse("admin:indicators_importbatch_change", args=[batch.pk]),
+                who=person(batch.imported_by),
+                release_url=(
+                    reverse("admin:pages_topic_release", args=[batch.pk])
+                    if batch.is_pending
+                    else ""
+                ),
+                problem=problem,
+                progress=import_progress(batch, run, problem),
+                progress_url=(
+                    reverse("admin:indicators_value_import_run", args=[run.pk])
+                    if run is not None
+                    and run.user_id == user.pk
+                    and batch.status == ImportBatch.Status.RUNNING
+                    else ""
+                ),
+                percent=run.percent if run is not None and not run.finished else None,
+                running=batch.status == ImportBatch.Status.RUNNING
+                and (run is None or not run.finished),
+            )
+        )
     return Listing(
         title="Recent imports",
         items=rows,
@@ -69,6 +103,68 @@ def recent_imports(user: AnyUser) -> Listing[ImportRow] | None:
         empty="No imports yet.",
         more_url=changelist("indicators_importbatch"),
     )
+
+
+def runs_of(batches: list[ImportBatch]) -> dict[int, ImportRun]:
+    """The officer's run that made each import, in one query: the run an import finished
+    points at it; a running import's run is the latest run of the same file by the same
+    person started before it, not finished or failed (a run whose worker stopped is marked
+    failed: `indicators.tasks.settle`)."""
+    from indicators.tasks import settle
+
+    if not batches:
+        return {}
+    running = [
+        batch for batch in batches if batch.status == ImportBatch.Status.RUNNING and batch.file_hash
+    ]
+    query = Q(batch__in=[batch.pk for batch in batches])
+    if running:
+        query |= Q(
+            batch__isnull=True,
+            upload__in={batch.file_hash for batch in running},
+            state__in=[ImportRun.State.QUEUED, ImportRun.State.RUNNING, ImportRun.State.FAILED],
+        )
+    runs = list(ImportRun.objects.filter(query).order_by("created_at"))
+    found = {run.batch_id: run for run in runs if run.batch_id is not None}
+    for batch in running:
+        before = [
+            run
+            for run in runs
+            if run.batch_id is None
+            and run.upload == batch.file_hash
+            and run.user_id == batch.imported_by_id
+            and run.created_at <= batch.imported_at
+        ]
+        if before:
+            found[batch.pk] = before[-1]
+    settle(found.values())
+    return found
+
+
+def import_progress(batch: ImportBatch, run: ImportRun | None, problem: str = "") -> str:
+    """How far an import has got, or when it finished: “Checking: 45%”, “Waiting to start”,
+    “Staged 1 March 2026 at 10:02”, “Failed: why”."""
+    status = ImportBatch.Status
+    if batch.status == status.RUNNING:
+        if run is None:
+            return "Running"
+        if run.state == ImportRun.State.FAILED:
+            return f"Failed: {run.error}"
+        if run.state == ImportRun.State.QUEUED:
+            return "Waiting to start"
+        doing = "Checking" if run.dry_run else "Importing"
+        return f"{doing}: {run.percent}%" if run.percent is not None else doing
+    if batch.status == status.REJECTED:
+        return f"Failed: {problem}" if problem else "Failed"
+    if batch.status == status.UNDONE:
+        return f"Undone {day_and_time(batch.undone_at)}" if batch.undone_at else "Undone"
+    finished = batch.applied_at or (run.finished_at if run is not None else None)
+    finished = finished or batch.imported_at
+    if batch.is_pending:
+        return f"Staged {day_and_time(finished)}"
+    if batch.status == status.APPLIED:
+        return f"Released {day_and_time(batch.published_at or finished)}"
+    return f"Finished {day_and_time(finished)}"
 
 
 def _first_sentence(text: str) -> str:

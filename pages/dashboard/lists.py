@@ -43,6 +43,18 @@ class ImportRow:
     release_url: str = ""
     #: What went wrong, for an import that was refused.
     problem: str = ""
+    #: How far the import has got, or when it finished: “Checking: 45%”, “Staged 1 March
+    #: 2026 at 10:02”, “Failed: why” (`pages.dashboard.data.import_progress`).
+    progress: str = ""
+    #: The page that follows the officer's own import while it runs.
+    progress_url: str = ""
+    #: While it runs: how far through the file, if that can be told.
+    percent: int | None = None
+    running: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.progress.startswith("Failed")
 
 
 @dataclass(frozen=True)

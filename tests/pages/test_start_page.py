@@ -468,13 +468,13 @@ def queries(user: User) -> list[str]:
 # A publisher's page: the session and the user (2); their permissions (2); awaiting approval:
 # drafts in review, staged imports, scheduled pages, scheduled releases and who scheduled them
 # (the audit log), definition changes (6); my pages: drafts and pages in review, reviews due (2);
-# recent imports (1) and the user's imports still running (1); broken live figures: the
-# sections, then the indicators, areas, figures and periods they name, and the figures of the
-# areas ranked against (6; one more where a
-# reference names a breakdown); the people the lists name (1).
-PUBLISHER_QUERIES = 21
+# recent imports (1), the runs that made them (1) and the user's imports still running (1);
+# broken live figures: the sections, then the indicators, areas, figures and periods they
+# name, and the figures of the areas ranked against (6; one more where a reference names a
+# breakdown); the people the lists name (1).
+PUBLISHER_QUERIES = 22
 # An officer's: no approval panel (6 fewer).
-OFFICER_QUERIES = 15
+OFFICER_QUERIES = 16
 
 
 def test_the_number_of_queries_is_fixed_as_the_work_grows(
@@ -518,3 +518,93 @@ def test_the_start_page_shows_the_officers_imports_still_running(site, olivia):
     assert f'href="/admin/indicators/value/import/run/{running.pk}/"' in html
     assert "Checking “national.csv”" in html and "running, 25%" in html
     assert "done.csv" not in html
+
+
+def test_recent_imports_say_how_far_each_has_got_or_when_it_finished(site, olivia, petra):
+    """The Recent imports table's Progress column: a running import's percentage (linking to
+    the page that follows it, for the officer who started it), when a finished one was
+    staged, and why one failed."""
+    from indicators.models import ImportRun
+
+    applied = datetime.datetime(2026, 3, 1, 10, 2, tzinfo=datetime.UTC)
+    finished = staged_import(olivia, file_name="done.csv", file_hash="d" * 64, applied_at=applied)
+    ImportRun.objects.create(
+        user=olivia,
+        upload="d" * 64,
+        file_name="done.csv",
+        state=ImportRun.State.DONE,
+        dry_run=False,
+        batch=finished,
+    )
+    today = staged_import(olivia)
+    rejected = staged_import(
+        olivia,
+        status=ImportBatch.Status.REJECTED,
+        release=ImportBatch.Release.PUBLISHED,
+        notes="4 rows have problems, so nothing was changed.\nRow 2: no such area.",
+    )
+    run = ImportRun.objects.create(
+        user=olivia,
+        upload="c" * 64,
+        file_name="national.csv",
+        state=ImportRun.State.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        rows_read=900,
+        rows_expected=2_000,
+    )
+    checking = staged_import(
+        olivia, file_name="national.csv", file_hash="c" * 64, status=ImportBatch.Status.RUNNING
+    )
+
+    rows = {row.batch: row for row in start_page(olivia).imports.items}
+    assert rows[checking].progress == "Checking: 45%" and rows[checking].running
+    assert rows[checking].progress_url == reverse(
+        "admin:indicators_value_import_run", args=[run.pk]
+    )
+    assert rows[finished].progress == f"Staged {day_and_time(applied)}"
+    assert "1 March 2026" in rows[finished].progress and "10:02" in rows[finished].progress
+    # Not applied yet (as a test writes it): when it was imported.
+    assert rows[today].progress == f"Staged {day_and_time(today.imported_at)}"
+    assert rows[rejected].progress == "Failed: 4 rows have problems, so nothing was changed."
+    page = html(client_for(olivia))
+    assert '<th scope="col" class="start-progress">Progress</th>' in page
+    assert f'<a href="/admin/indicators/value/import/run/{run.pk}/">Checking: 45%</a>' in page
+    assert f"Staged {day_and_time(applied)}" in page
+    # Another person sees how far it has got, without the link to the officer's own page.
+    other = {row.batch: row for row in start_page(petra).imports.items}
+    assert other[checking].progress == "Checking: 45%" and not other[checking].progress_url
+
+
+def test_an_import_whose_worker_stopped_is_listed_as_failed(site, olivia):
+    """A run whose worker stopped (no heartbeat for long) is failed, saying why, until the
+    officer opens it; one waiting for a busy worker is left alone."""
+    from indicators import tasks
+    from indicators.models import ImportRun
+
+    long_ago = timezone.now() - tasks.STOPPED_AFTER - datetime.timedelta(minutes=1)
+    stopped = ImportRun.objects.create(
+        user=olivia,
+        upload="a" * 64,
+        file_name="national.csv",
+        state=ImportRun.State.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        rows_read=600,
+        rows_expected=2_000,
+    )
+    waiting = ImportRun.objects.create(user=olivia, upload="b" * 64, file_name="next.csv")
+    ImportRun.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+
+    page = html(client_for(olivia))
+
+    stopped.refresh_from_db()
+    waiting.refresh_from_db()
+    assert stopped.state == ImportRun.State.FAILED and stopped.error == tasks.WORKER_STOPPED
+    assert waiting.state == ImportRun.State.QUEUED
+    assert f'href="/admin/indicators/value/import/run/{stopped.pk}/"' in page
+    assert "failed (nothing changed)</span>: The task worker stopped before this import" in page
+    assert "Checking “next.csv”</a>:\n" in page and "waiting to start" in page
+    client = client_for(olivia)
+    client.get(reverse("admin:indicators_value_import_run", args=[stopped.pk]))
+    assert f"/import/run/{stopped.pk}/" not in html(client)  # opened: no longer listed

@@ -14,6 +14,8 @@
     counts[element.dataset.count] = element;
   });
   const number = new Intl.NumberFormat("en-GB");
+  const started = document.getElementById("import-started");
+  let startedShown = started.dataset.started === "yes";
 
   function show(status) {
     const percent = status.percent;
@@ -31,8 +33,27 @@
       (status.rows_expected ? " of about " + number.format(status.rows_expected) : "");
     counts.figures_checked.textContent = number.format(status.figures_checked);
     counts.figures_written.textContent = number.format(status.figures_written);
-    counts.seconds_left.textContent =
-      status.seconds_left === null ? "not known yet" : "about " + status.seconds_left + " s";
+    counts.time_left.textContent = timeLeft(status.seconds_left);
+    if (status.started && !startedShown) {
+      // Queued until now: say when the worker started it.
+      const time = document.createElement("time");
+      time.dateTime = status.started_at;
+      time.textContent = status.started;
+      started.replaceChildren("Started ", time, ".");
+      startedShown = true;
+    }
+  }
+
+  // As the page writes it (`ImportRun.time_left`): seconds up to a minute and a half, then
+  // minutes.
+  function timeLeft(seconds) {
+    if (seconds === null || seconds === undefined) {
+      return "not known yet";
+    }
+    if (seconds <= 90) {
+      return "about " + seconds + (seconds === 1 ? " second" : " seconds") + " left";
+    }
+    return "about " + Math.round(seconds / 60) + " minutes left";
   }
 
   function poll() {
