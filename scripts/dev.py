@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
 import venv
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,14 +32,19 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
 
 
+def digest_of(*sources: Path) -> str:
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sources if p.exists())).hexdigest()
+
+
 def stamp_matches(name: str, *sources: Path) -> bool:
-    """True when the sources have not changed since the step last ran (cached in .venv)."""
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources if p.exists())).hexdigest()
+    """True when the step last finished with the sources as they are now (a stamp in .venv,
+    which `write_stamp` writes only once the step has succeeded)."""
     stamp = VENV / f".{name}.sha256"
-    if stamp.exists() and stamp.read_text() == digest:
-        return True
-    stamp.write_text(digest)
-    return False
+    return stamp.exists() and stamp.read_text() == digest_of(*sources)
+
+
+def write_stamp(name: str, *sources: Path) -> None:
+    (VENV / f".{name}.sha256").write_text(digest_of(*sources))
 
 
 def ensure_env_file() -> None:
@@ -55,15 +63,35 @@ def install(extras: str) -> None:
         sys.exit("Python 3.11 or newer is needed.")
     if not PYTHON.exists():
         print(f"Creating the virtual environment in {VENV}")
-        venv.create(VENV, with_pip=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except subprocess.CalledProcessError as error:  # ensurepip, whose output venv keeps
+            said = (error.output or b"").decode(errors="replace").strip() or error
+            sys.exit(
+                f"Could not put pip in {VENV}:\n{said}\nOn Debian or Ubuntu, "
+                "`apt-get install python3-venv` first."
+            )
+    # Each step's stamp is written only once the step has succeeded, so that a run stopped
+    # half-way (Ctrl+C during pip or npm) is taken up again by the next one.
     pyproject = ROOT / "pyproject.toml"
-    if not stamp_matches(f"pip-{extras or 'base'}", pyproject):
+    pip_step = f"pip-{extras or 'base'}"
+    if not stamp_matches(pip_step, pyproject):
+        if not has_pip():  # the virtual environment was stopped while pip was put in
+            run(PYTHON, "-m", "ensurepip", "--upgrade", "--default-pip")
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
         run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+        write_stamp(pip_step, pyproject)
     lock = ROOT / "package-lock.json"
-    lock_unchanged = stamp_matches("npm", lock)
-    if not (ROOT / "node_modules").exists() or not lock_unchanged:
+    if not (ROOT / "node_modules").exists() or not stamp_matches("npm", lock):
         run("npm", "ci", "--no-audit", "--no-fund")
+        write_stamp("npm", lock)
+
+
+def has_pip() -> bool:
+    found = subprocess.run(
+        [str(PYTHON), "-m", "pip", "--version"], cwd=ROOT, capture_output=True, check=False
+    )
+    return found.returncode == 0
 
 
 def start() -> None:
@@ -97,20 +125,139 @@ def serve_with_worker(
     manage: tuple[str | Path, ...], server: tuple[str | Path, ...] | None = None
 ) -> None:
     """The site (`server`, by default Django's development server) and, beside it, the task
-    worker that runs imports (and scheduled releases); Ctrl+C, or either one stopping, stops
-    both."""
-    worker = subprocess.Popen([str(a) for a in (*manage, "run_worker")], cwd=ROOT)
-    print(f"Task worker started (process {worker.pid}): it runs the imports.", flush=True)
+    worker that runs imports and scheduled publishing. Ctrl+C stops both. If either one stops
+    by itself, this says so, stops the other and exits non-zero (with the site's exit status,
+    or 1 for the worker).
+
+    Each runs in a process group of its own, so that Ctrl+C in the terminal reaches only this
+    script, which then stops them itself: the worker finishes (or, if it takes too long, takes
+    back) the task it is running, and neither prints a traceback for the interruption."""
+    children: dict[str, subprocess.Popen] = {}
+    # Closing the terminal, or `kill`, stops them too (they would not get the signal).
+    stopping = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {number: signal.signal(number, interrupt) for number in stopping}
+    status = 0
     try:
-        run(*(server or (*manage, "runserver", "127.0.0.1:8000")))
+        worker = spawn(*manage, "run_worker")
+        children["the task worker"] = worker
+        print(
+            f"Task worker started (process {worker.pid}): it runs the imports and scheduled "
+            "publishing.",
+            flush=True,
+        )
+        site = spawn(*(server or (*manage, "runserver", "127.0.0.1:8000")))
+        children["the site"] = site
+        while True:
+            if site.poll() is not None:
+                status = site.returncode
+                say(f"The site stopped ({how_it_ended(status)}). Stopping the task worker.")
+                break
+            if worker.poll() is not None:
+                say(
+                    f"The task worker stopped ({how_it_ended(worker.returncode)}): imports and "
+                    "scheduled publishing will not run. Stopping the site."
+                )
+                status = 1
+                break
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        print(flush=True)  # after the ^C the terminal shows
     finally:
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop(children)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         print("Stopped the site and the task worker.", flush=True)
+    if status:
+        sys.exit(status if status > 0 else 1)
+
+
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def say(message: str) -> None:
+    print(f"\n{message}", file=sys.stderr, flush=True)
+
+
+def how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            pass
+    return f"exit code {returncode}"
+
+
+def spawn(*args: str | Path) -> subprocess.Popen:
+    """Start a command in a process group of its own (a console one on Windows), which the
+    terminal's Ctrl+C does not reach."""
+    print("$", " ".join(str(a) for a in args), flush=True)
+    if os.name == "nt":
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        return subprocess.Popen([str(a) for a in args], cwd=ROOT, creationflags=flags)
+    return subprocess.Popen([str(a) for a in args], cwd=ROOT, start_new_session=True)
+
+
+def still_running(process: subprocess.Popen) -> bool:
+    """The process, or on POSIX any process of its group (runserver's reloaded child,
+    gunicorn's workers), is still running."""
+    if process.poll() is None:
+        return True
+    if os.name == "nt":
+        return False
+    try:
+        os.killpg(process.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def send(process: subprocess.Popen, *, kill: bool = False) -> None:
+    """SIGTERM (or SIGKILL) to the process's whole group."""
+    if os.name == "nt":
+        if process.poll() is None:
+            process.kill() if kill else process.terminate()
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop(children: dict[str, subprocess.Popen]) -> None:
+    """Stop the children as a service manager would: SIGTERM, on which the worker finishes the
+    task it is running; if that takes over 10 s (or on a second Ctrl+C), SIGTERM again, which
+    stops the task (an import takes back what it wrote); 30 s later, or on a third Ctrl+C,
+    SIGKILL."""
+    stages = (
+        (10, "still running after 10 s: stopping what it is doing"),
+        (30, "still running after 30 s more: killing it"),
+    )
+    for seconds, then in stages:
+        for child in children.values():
+            send(child)
+        waited = wait_for(children.values(), seconds)
+        busy = [name for name, child in children.items() if still_running(child)]
+        if not busy:
+            return
+        if waited:  # not a Ctrl+C, which says why by itself
+            say(f"{' and '.join(busy).capitalize()}: {then}.")
+    for child in children.values():
+        if still_running(child):
+            send(child, kill=True)
+        child.wait()
+
+
+def wait_for(children: Iterable[subprocess.Popen], seconds: float) -> bool:
+    """Wait until every child (and its group) has stopped, for at most `seconds`; False when
+    cut short by Ctrl+C."""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline and any(still_running(c) for c in children):
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        return False
+    return True
 
 
 def dotenv_values(path: Path) -> dict[str, str]:
@@ -177,7 +324,9 @@ def main() -> None:
     except subprocess.CalledProcessError as error:
         sys.exit(error.returncode)
     except KeyboardInterrupt:
-        pass
+        # While installing or loading: nothing is marked done until it is, so running the
+        # same command again carries on.
+        sys.exit("\nStopped. Run the same command again to carry on from there.")
 
 
 if __name__ == "__main__":
