@@ -25,7 +25,8 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 500_000
 
-pytestmark = pytest.mark.xdist_group("concurrency")
+# Timed: run by itself after the rest of the suite (scripts/dev.py test), not beside it.
+pytestmark = [pytest.mark.xdist_group("concurrency"), pytest.mark.alone]
 
 
 def _run(environment: dict[str, str]) -> dict[str, object]:

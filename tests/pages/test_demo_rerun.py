@@ -383,24 +383,6 @@ def test_create_officer_by_hand_still_resets_the_password(db, capsys):
     assert user.check_password(new)
 
 
-class FakeWorker:
-    """Stands for the task worker's process."""
-
-    def __init__(self, args):
-        self.args = [str(arg) for arg in args]
-        self.pid = 1
-        self.terminated = False
-
-    def poll(self):
-        return 0 if self.terminated else None
-
-    def terminate(self):
-        self.terminated = True
-
-    def wait(self, timeout=None):
-        return 0
-
-
 def test_start_keeps_existing_logins_and_never_resets_the_demo(monkeypatch):
     """What `python3 scripts/dev.py start` runs, without running it."""
     path = Path(__file__).resolve().parents[2] / "scripts" / "dev.py"
@@ -412,13 +394,9 @@ def test_start_keeps_existing_logins_and_never_resets_the_demo(monkeypatch):
     monkeypatch.setattr(dev, "install", lambda extras: None)
     monkeypatch.setattr(dev, "ensure_env_file", lambda: None)
     monkeypatch.setattr(dev, "run", lambda *args, env=None: commands.append(args[2:]))
-    workers: list[FakeWorker] = []
-
-    def popen(args, cwd=None):
-        workers.append(FakeWorker(args))
-        return workers[-1]
-
-    monkeypatch.setattr(dev.subprocess, "Popen", popen)
+    # The site and the worker, as processes, are tested for real in tests/scripts/test_start.py.
+    served: list[tuple] = []
+    monkeypatch.setattr(dev, "serve_with_worker", lambda manage: served.append(manage))
     dev.start()
     names = [command[0] for command in commands]
     assert names == [
@@ -428,12 +406,9 @@ def test_start_keeps_existing_logins_and_never_resets_the_demo(monkeypatch):
         "create_officer",
         "create_officer",
         "schedule_publishing",
-        "runserver",
     ]
-    # The task worker runs beside the site, and is stopped when the site stops.
-    (worker,) = workers
-    assert worker.args[1:3] == ["manage.py", "run_worker"]
-    assert worker.terminated
+    # Then the site with the task worker beside it.
+    assert [tuple(str(part) for part in manage)[1:] for manage in served] == [("manage.py",)]
     assert commands[2] == ("load_demo",)
     assert all("--keep-existing" in c for c in commands if c[0] == "create_officer")
     assert not any("--use-ons-names" in c or "--reset" in c for c in commands)
