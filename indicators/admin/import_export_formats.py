@@ -7,8 +7,10 @@ instead, the reader of the figures' imports, which reads the cells that exist, r
 too wide or too slow to read, and a workbook that would unpack to too much, each with a message.
 A refusal is raised as `WorkbookRejected`, which `ReadableImportMixin` shows on the Import
 screen as it is, instead of django-import-export's “… encountered while trying to read file”.
-The confirm step reads the file a second time, as django-import-export does, once the first
-reading has passed.
+`BoundedCSV` does the same for CSV (tablib would read the whole file at once, with no limit
+and no check of its encoding). The confirm step reads the file a second time, as
+django-import-export does; a refusal there (the time limit, on a busy machine) is shown too,
+with nothing changed.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ import io
 from typing import Any
 
 import tablib
+from django.contrib import messages
+from django.shortcuts import redirect
 from import_export.formats.base_formats import CSV, XLSX
 
 from indicators.importing import reading
 
 
 class WorkbookRejected(ValueError):
-    """The workbook cannot be imported; the message says why and what would work."""
+    """The file (a workbook or a CSV file) cannot be imported; the message says why and what
+    would work."""
 
 
 class BoundedXLSX(XLSX):
@@ -37,6 +42,31 @@ class BoundedXLSX(XLSX):
                     raise WorkbookRejected(
                         "This file is not an Excel workbook (.xlsx): if it is a CSV file, "
                         "choose the format “csv”."
+                    )
+                return _dataset(table)
+        except reading.FileRejected as error:
+            raise WorkbookRejected(str(error)) from error
+
+
+class BoundedCSV(CSV):
+    """CSV, read by `reading.open_table` from its bytes (its encoding detected, its rows,
+    columns, cells and reading time bounded)."""
+
+    def is_binary(self) -> bool:
+        return True  # the bytes: `reading` decides the encoding
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
+        try:
+            with reading.open_table(source, file_name="import.csv") as table:
+                if table.kind != "csv":
+                    raise WorkbookRejected(
+                        "This file is an Excel workbook, not a CSV file: choose the format “xlsx”."
                     )
                 return _dataset(table)
         except reading.FileRejected as error:
@@ -60,7 +90,7 @@ def _padded(cells: list[str], width: int) -> list[str]:
 
 
 #: What the Areas and Indicators admins import from (export formats are those of the admin).
-IMPORT_FORMATS = [CSV, BoundedXLSX]
+IMPORT_FORMATS = [BoundedCSV, BoundedXLSX]
 
 
 class ReadableImportMixin:
@@ -74,6 +104,17 @@ class ReadableImportMixin:
             form.add_error("import_file", str(e))
             return
         super().add_data_read_fail_error_to_form(form, e)  # type: ignore[misc]
+
+    def process_import(self, request: Any, **kwargs: Any) -> Any:
+        """The confirm step, which reads the file again: a refusal then goes back to the
+        Import screen with the reader's message (the file is read before anything is
+        written, so nothing changed)."""
+        try:
+            return super().process_import(request, **kwargs)  # type: ignore[misc]
+        except WorkbookRejected as error:
+            messages.error(request, f"Nothing was imported: {error}")
+            opts = self.model._meta  # type: ignore[attr-defined]
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
 
     def import_action(self, request: Any, **kwargs: Any) -> Any:
         """django-import-export's import page, which lists the columns it reads even when the
@@ -95,4 +136,4 @@ class ReadableImportMixin:
         return response
 
 
-__all__ = ["IMPORT_FORMATS", "BoundedXLSX", "ReadableImportMixin", "WorkbookRejected"]
+__all__ = ["IMPORT_FORMATS", "BoundedCSV", "BoundedXLSX", "ReadableImportMixin", "WorkbookRejected"]

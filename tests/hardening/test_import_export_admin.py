@@ -19,7 +19,7 @@ from django.utils.html import escape
 from import_export.formats.base_formats import CSV, XLSX
 from openpyxl import Workbook
 
-from indicators.admin.import_export_formats import BoundedXLSX
+from indicators.admin.import_export_formats import BoundedCSV, BoundedXLSX
 from indicators.importing import reading
 from indicators.models import Area, AreaType, Indicator
 from pages.services import create_officer
@@ -68,6 +68,13 @@ def post_workbook(client: Client, url_name: str, data: bytes, name: str = "file.
     )
 
 
+def post_csv(client: Client, url_name: str, data: bytes, name: str = "file.csv"):
+    return client.post(
+        reverse(url_name),
+        {"format": "0", "import_file": SimpleUploadedFile(name, data, content_type="text/csv")},
+    )
+
+
 def areas_state() -> list[tuple]:
     return list(Area.objects.order_by("code").values_list("code", "name", "area_type"))
 
@@ -75,7 +82,7 @@ def areas_state() -> list[tuple]:
 def test_the_admins_import_through_the_bounded_reader_and_export_as_before():
     for model in (Area, Indicator):
         model_admin = admin.site._registry[model]
-        assert model_admin.get_import_formats() == [CSV, BoundedXLSX]
+        assert model_admin.get_import_formats() == [BoundedCSV, BoundedXLSX]
         assert model_admin.get_export_formats() == [CSV, XLSX]
 
 
@@ -160,3 +167,65 @@ def test_a_normal_areas_workbook_imports(publisher_client):
     )
     assert Area.objects.get(code="E13000001").area_type == AreaType.GROUPING
     assert Area.objects.get(code="E07000127").parent.code == "E10000017"
+
+
+def test_a_csv_file_is_read_by_the_bounded_reader_too(publisher_client, settings):
+    """CSV as well: its columns (and rows, cells, time) are limited and its encoding is
+    detected, where tablib read any file whole."""
+    lancashire_areas()
+    before = areas_state()
+    settings.IMPORT_MAX_COLUMNS = 5
+    wide = b"code,name,area_type\nE07000122,Pendle,district" + b",x" * 6 + b"\n"
+
+    response = post_csv(publisher_client, "admin:indicators_area_import", wide)
+
+    assert response.status_code == 200
+    assert "at most 5 columns (IMPORT_MAX_COLUMNS)" in response.content.decode()
+    central_european = "code,name,area_type\nE07000122,Łódź Śródmieście żółć,district\n"
+    response = post_csv(
+        publisher_client, "admin:indicators_area_import", central_european.encode("cp1250")
+    )
+    assert "neither UTF-8 nor Windows-1252" in response.content.decode()
+    assert areas_state() == before
+
+
+def test_a_normal_areas_csv_imports(publisher_client):
+    lancashire_areas()
+    data = "code,name,area_type,parent_code\nE07000122,Pendle – East,district,E10000017\n"
+
+    preview = post_csv(publisher_client, "admin:indicators_area_import", data.encode("cp1252"))
+
+    assert "confirm_form" in preview.context, preview.content.decode()[:3000]
+    confirm = preview.context["confirm_form"]
+    done = publisher_client.post(
+        reverse("admin:indicators_area_process_import"),
+        {field.name: field.value() for field in confirm},
+    )
+    assert done.status_code == 302
+    assert Area.objects.get(code="E07000122").name == "Pendle – East"
+
+
+def test_a_refusal_when_the_confirm_step_reads_the_file_again_is_a_message(
+    publisher_client, monkeypatch
+):
+    """The confirm step reads the file a second time; if the reader refuses it then (its time
+    limit on a busy machine), the officer is told so and nothing is imported, never a 500."""
+    lancashire_areas()
+    before = areas_state()
+    data = b"code,name,area_type,parent_code\nE07000122,Pendle,district,E10000017\n"
+    preview = post_csv(publisher_client, "admin:indicators_area_import", data)
+    confirm = preview.context["confirm_form"]
+
+    def too_slow(*args, **kwargs):
+        raise reading.FileRejected("The file took more than 300 seconds to read.")
+
+    monkeypatch.setattr(reading, "open_table", too_slow)
+    done = publisher_client.post(
+        reverse("admin:indicators_area_process_import"),
+        {field.name: field.value() for field in confirm},
+        follow=True,
+    )
+
+    assert done.status_code == 200
+    assert "Nothing was imported: The file took more than 300 seconds" in done.content.decode()
+    assert areas_state() == before
