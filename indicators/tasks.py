@@ -137,6 +137,7 @@ def run_import(run_id: str) -> str:
         report = import_values(
             **import_options(form, run.user, upload, dry_run=run.dry_run),
             progress=lambda report: record_progress(run.pk, report),
+            alive=lambda: ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now()),
         )
     except Exception as error:
         logger.exception("Import run %s failed", run.pk)

@@ -23,7 +23,7 @@ the record as rejected, saying why; the officer's run of it is marked failed
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 from django.db import transaction
@@ -96,6 +96,7 @@ def discard_unfinished(
     breakdowns: Iterable[int] = (),
     area_codes: Iterable[str] = (),
     keep_record: str = "",
+    alive: Callable[[], None] | None = None,
 ) -> None:
     """Take back what an import that is not kept wrote: its staged figures and its record of
     them (a chunk at a time, so that nobody waits long for the database), then the areas,
@@ -103,7 +104,7 @@ def discard_unfinished(
     `keep_record` says why it is kept (as rejected)."""
     from indicators.importing.undo import remove_unused
 
-    delete_written(batch.pk)
+    delete_written(batch.pk, alive=alive)
     periods = {*periods, *batch.periods_added.values_list("pk", flat=True)}
     breakdowns = {*breakdowns, *batch.breakdowns_added.values_list("pk", flat=True)}
     codes = [*area_codes, *batch.areas_added.values_list("code", flat=True)]

@@ -84,6 +84,8 @@ class Import:
     confirmed_aliases: Mapping[str, str]
     column_roles: Mapping[str, str]
     progress: Callable[[ImportReport], None] | None
+    #: Called after each chunk while the import is taken back (the run's heartbeat).
+    alive: Callable[[], None] | None
     progress_every: int
     preview_limit: int
     allowed: frozenset[int] | None
@@ -398,7 +400,19 @@ class Import:
             periods=self.periods.added if hasattr(self, "periods") else (),
             breakdowns=self.breakdowns.added if hasattr(self, "breakdowns") else (),
             area_codes=self.report.areas_added,
+            alive=self._alive_while_taking_back(batch),
         )
+
+    def _alive_while_taking_back(self, batch: ImportBatch) -> Callable[[], None]:
+        """What taking the import back calls after each chunk: the batch's heartbeat and the
+        run's (`alive`), so that neither is taken for a stopped worker."""
+
+        def alive() -> None:
+            beat(batch)
+            if self.alive is not None:
+                self.alive()
+
+        return alive
 
     def commit(self) -> None:
         """Keep what was written, in one short transaction: finish the batch's record (and

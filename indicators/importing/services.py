@@ -100,6 +100,7 @@ def import_values(
     confirmed_aliases: Mapping[str, str] | None = None,
     column_roles: Mapping[str, str] | None = None,
     progress: Callable[[ImportReport], None] | None = None,
+    alive: Callable[[], None] | None = None,
     file_format: str = "auto",
     preview_limit: int = PREVIEW_LIMIT,
     allowed_indicators: Collection[int] | None = None,
@@ -117,7 +118,8 @@ def import_values(
     maps old area codes to current ones; ``confirmed_aliases`` are those the officer confirmed
     where the file's names do not show them right (see `areas`). ``column_roles`` says what
     columns of the file are (see `mappings`), remembered as the mappings are. ``progress`` is
-    called with the report so far, every `PROGRESS_EVERY` rows read.
+    called with the report so far, every `PROGRESS_EVERY` rows read; ``alive`` while an
+    import that is not kept is taken back, a chunk at a time (a heartbeat, as progress is).
     ``allowed_indicators``, if given, are the indicators the user may import figures for; a
     row with figures for any other is rejected (see ``pages.permissions``).
 
@@ -152,6 +154,7 @@ def import_values(
                 confirmed_aliases=confirmed_aliases or {},
                 column_roles=column_roles or {},
                 progress=progress,
+                alive=alive,
                 progress_every=PROGRESS_EVERY,
                 preview_limit=preview_limit,
                 allowed=None if allowed_indicators is None else frozenset(allowed_indicators),

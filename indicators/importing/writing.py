@@ -436,10 +436,14 @@ class PostgresValueWriter(ValueWriter):
 DELETE_CHUNK = 20_000
 
 
-def delete_written(batch_id: int, *, chunk: int | None = None) -> int:
+def delete_written(
+    batch_id: int, *, chunk: int | None = None, alive: Callable[[], None] | None = None
+) -> int:
     """Delete an import's staged figures and its record of the changes it made, a chunk at a
     time, each chunk in a short transaction of its own, so that a large import is taken back
-    without holding the database from anyone else for long; the figures deleted."""
+    without holding the database from anyone else for long; the figures deleted. `alive` is
+    called after each chunk (the import's heartbeat: taking back millions of rows is work
+    too, not a stopped worker)."""
     chunk = chunk or DELETE_CHUNK
     quote = connection.ops.quote_name
     deleted = 0
@@ -471,6 +475,8 @@ def delete_written(batch_id: int, *, chunk: int | None = None) -> int:
                 count = cursor.rowcount
             if table == quote(Value._meta.db_table):
                 deleted += count
+            if alive is not None:
+                alive()
             if count < chunk:
                 break
     return deleted

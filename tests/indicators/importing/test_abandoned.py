@@ -75,3 +75,31 @@ def test_the_scheduled_task_sweeps_abandoned_imports_with_no_import_started():
     assert result["swept"] == 1
     assert ImportBatch.objects.get(pk=dead.pk).status == ImportBatch.Status.REJECTED
     assert not Value.objects.filter(import_batch=dead).exists()
+
+
+def test_taking_back_a_large_import_keeps_saying_it_is_alive(monkeypatch):
+    """Taking back millions of staged rows is work, not a stopped worker: the import's
+    heartbeat is called after each chunk, so that neither its run nor its batch is taken for
+    one that stopped (the pipeline passes the batch's and the run's heartbeat)."""
+    from indicators.importing import writing
+    from indicators.importing.batches import discard_unfinished
+
+    batch = running(1)
+    batch_id = batch.pk
+    indicator, area = IndicatorFactory(), AreaFactory()
+    for year in range(2001, 2006):
+        Value.objects.create(
+            indicator=indicator,
+            area=area,
+            period=PeriodFactory(code=f"{year}/{(year + 1) % 100:02d}"),
+            value=1,
+            is_staged=True,
+            import_batch=batch,
+        )
+    monkeypatch.setattr(writing, "DELETE_CHUNK", 2)
+    beats = []
+
+    discard_unfinished(batch, alive=lambda: beats.append(1))
+
+    assert not Value.objects.filter(import_batch_id=batch_id).exists()
+    assert len(beats) >= 4  # 6 figures and 1 change, two at a time
