@@ -26,6 +26,11 @@ from import_export.formats.base_formats import CSV, XLSX
 from indicators.importing import reading
 
 
+#: The name the reader is given for the file (a format is not told the upload's name); the
+#: Import screen puts the upload's own name in its place.
+FILE_NAME = "the uploaded file"
+
+
 class WorkbookRejected(ValueError):
     """The file (a workbook or a CSV file) cannot be imported; the message says why and what
     would work."""
@@ -37,7 +42,7 @@ class BoundedXLSX(XLSX):
     def create_dataset(self, in_stream: Any) -> tablib.Dataset:
         source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
         try:
-            with reading.open_table(source, file_name="import.xlsx") as table:
+            with reading.open_table(source, file_name=FILE_NAME) as table:
                 if table.kind != "xlsx":
                     raise WorkbookRejected(
                         "This file is not an Excel workbook (.xlsx): if it is a CSV file, "
@@ -63,7 +68,7 @@ class BoundedCSV(CSV):
             in_stream = in_stream.encode("utf-8")
         source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
         try:
-            with reading.open_table(source, file_name="import.csv") as table:
+            with reading.open_table(source, file_name=FILE_NAME) as table:
                 if table.kind != "csv":
                     raise WorkbookRejected(
                         "This file is an Excel workbook, not a CSV file: choose the format “xlsx”."
@@ -101,7 +106,9 @@ class ReadableImportMixin:
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         if isinstance(e, WorkbookRejected):
-            form.add_error("import_file", str(e))
+            upload = form.cleaned_data.get("import_file")
+            name = getattr(upload, "name", "") or FILE_NAME
+            form.add_error("import_file", str(e).replace(FILE_NAME, name))
             return
         super().add_data_read_fail_error_to_form(form, e)  # type: ignore[misc]
 

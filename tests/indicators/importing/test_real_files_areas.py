@@ -976,7 +976,10 @@ BAD_AREA_FILES = [
         b"E09000007,Camden,unitary,E13000001\n",
         "Inner London is a statistical grouping, not part of the hierarchy",
     ),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This file could not be read as CSV."),
+    (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "“areas.csv” is a PNG image, not a CSV file or an Excel workbook",
+    ),
     (
         b"code,code,name,area_type\nE07000122,E07000122,Pendle,district\n",
         "The header row has more than one code column",
