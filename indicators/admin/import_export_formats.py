@@ -25,7 +25,6 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from indicators.importing import reading
 
-
 #: The name the reader is given for the file (a format is not told the upload's name); the
 #: Import screen puts the upload's own name in its place.
 FILE_NAME = "the uploaded file"
