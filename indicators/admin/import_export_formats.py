@@ -39,17 +39,12 @@ class BoundedXLSX(XLSX):
     """XLSX, read by `reading.open_table` (the first sheet; every cell as text)."""
 
     def create_dataset(self, in_stream: Any) -> tablib.Dataset:
-        source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
-        try:
-            with reading.open_table(source, file_name=FILE_NAME) as table:
-                if table.kind != "xlsx":
-                    raise WorkbookRejected(
-                        "This file is not an Excel workbook (.xlsx): if it is a CSV file, "
-                        "choose the format “csv”."
-                    )
-                return _dataset(table)
-        except reading.FileRejected as error:
-            raise WorkbookRejected(str(error)) from error
+        return _read(
+            in_stream,
+            "xlsx",
+            "This file is not an Excel workbook (.xlsx): if it is a CSV file, choose the "
+            "format “csv”.",
+        )
 
 
 class BoundedCSV(CSV):
@@ -65,16 +60,25 @@ class BoundedCSV(CSV):
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
         if isinstance(in_stream, str):
             in_stream = in_stream.encode("utf-8")
-        source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
-        try:
-            with reading.open_table(source, file_name=FILE_NAME) as table:
-                if table.kind != "csv":
-                    raise WorkbookRejected(
-                        "This file is an Excel workbook, not a CSV file: choose the format “xlsx”."
-                    )
-                return _dataset(table)
-        except reading.FileRejected as error:
-            raise WorkbookRejected(str(error)) from error
+        return _read(
+            in_stream,
+            "csv",
+            "This file is an Excel workbook, not a CSV file: choose the format “xlsx”.",
+        )
+
+
+def _read(in_stream: Any, kind: str, other_kind: str) -> tablib.Dataset:
+    """The file (bytes or a binary file object) as a dataset, if `reading` finds it is of
+    `kind`; `WorkbookRejected` with `other_kind` if it is the other one, or with the reader's
+    words if it cannot be read."""
+    source = io.BytesIO(in_stream) if isinstance(in_stream, bytes | bytearray) else in_stream
+    try:
+        with reading.open_table(source, file_name=FILE_NAME) as table:
+            if table.kind != kind:
+                raise WorkbookRejected(other_kind)
+            return _dataset(table)
+    except reading.FileRejected as error:
+        raise WorkbookRejected(str(error)) from error
 
 
 def _dataset(table: reading.Table) -> tablib.Dataset:
