@@ -7,9 +7,9 @@
 
 Pages are measured three ways (see MODES): as the public get them (the whole-page cache
 answers after the first request), with the page cache turned off (every request renders the
-page from the database, reading the blocks kept built there), and cold (no page cache and no
-block kept: every request builds everything from the figures). Requests go through Django's
-test client, in process, with DEBUG off as in production.
+page from the database: the layout around the page's parts kept built there), and cold (no
+page cache and nothing kept: every request builds everything from the figures). Requests go
+through Django's test client, in process, with DEBUG off as in production.
 """
 
 from __future__ import annotations
@@ -81,11 +81,13 @@ def forget_blocks() -> None:
 MODES = {
     # As the public get them: the whole-page cache answers after the first request.
     "cached": (False, None),
-    # Without the page cache: every request renders the page from the database, reading the
-    # blocks kept built there (topic sections, an indicator's trend, an area's figures).
+    # Without the page cache: every request renders the page from the database, the site's
+    # layout around the page's parts kept built there (core/kept_pages.py).
     "uncached": (True, None),
-    # Without the page cache and with no block kept: what the first visitor after a change
-    # to everything a page shows would wait for (the blocks are emptied before each request).
+    # Without the page cache and with nothing kept (no page's parts, no topic section, trend
+    # or area table): what the first visitor after a change to everything a page shows would
+    # wait for, were the task worker not to build it first (all are emptied before each
+    # request).
     "cold": (True, forget_blocks),
 }
 
@@ -188,7 +190,9 @@ def generate(target: int) -> int:
                     for row in rows():
                         copy.write_row((*row[:4], "available", "", row[4], "", *row[5:], ""))
                         written += 1
-            cursor.execute("ANALYZE indicators_value")
+            # As a server settles after a bulk load: without this, autovacuum works through
+            # the new rows while the pages are timed, on the same two cores.
+            cursor.execute("VACUUM (ANALYZE) indicators_value")
         else:
             batch = []
             with transaction.atomic():

@@ -1,8 +1,9 @@
 """Build again, before anyone asks, the public pages that released figures changed: the topic
 pages, indicator pages and area pages that show them, each rendered as an anonymous visitor
-would get it, which keeps its blocks in the database (core/prebuilt.py) and puts the page in
-the cache. Run by the task worker after a release (`pages.tasks.prebuild_pages`), so the
-first visitor after an import is served a page already built."""
+would get it, which keeps its blocks and its parts in the database (core/prebuilt.py,
+core/kept_pages.py) and puts the page in the cache. Run by the task worker after a release
+(`pages.tasks.prebuild_pages`), so the first visitor after an import is served a page already
+built."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.caching import cache_public_page
+from core.kept_pages import cache_public_page
 from pages import views
 
 app_name = "pages"

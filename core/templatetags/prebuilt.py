@@ -35,3 +35,35 @@ def prebuilt(parser: Parser, token: Token) -> PrebuiltNode:
     nodelist = parser.parse(("endprebuilt",))
     parser.delete_first_token()
     return PrebuiltNode(parser.compile_filter(bits[1]), nodelist)
+
+
+class KeptNode(template.Node):
+    """`{% kept "name" %}…{% endkept %}` in the layout: the page's part `name` kept built
+    (core/kept_pages.py) when the page is served from its parts; otherwise what is inside,
+    rendered, and recorded for the page to keep when it is being built for that."""
+
+    def __init__(self, name: str, nodelist: NodeList) -> None:
+        self.name = name
+        self.nodelist = nodelist
+
+    def render(self, context: Any) -> str:
+        parts = context.get("kept_parts")
+        if parts is not None:
+            return parts.get(self.name, "")
+        html = self.nodelist.render(context)
+        recording = getattr(context.get("request"), "_keep_parts", None)
+        if recording is not None:
+            recording[self.name] = str(html)
+        return html
+
+
+@register.tag
+def kept(parser: Parser, token: Token) -> KeptNode:
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError(
+            '{% kept %} takes one quoted name: {% kept "content" %}.'
+        )
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(bits[1][1:-1], nodelist)

@@ -70,7 +70,12 @@ def queries(client, url: str) -> tuple[int, str]:
 
 
 def served_from_cache(client, url: str) -> bool:
-    return queries(client, url)[0] == 1
+    """One query (the check) and no template rendered: the cached bytes, not the page's kept
+    parts (core/kept_pages.py), which render the layout."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured) == 1 and not response.templates
 
 
 PAGES = {
