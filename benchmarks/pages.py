@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import os
 import shutil
 import statistics
@@ -54,22 +55,38 @@ CLIENT_SETTINGS: dict = {
 }
 
 
-def median_ms(client, url: str, repeats: int, before=None) -> float:
-    """The median time of `repeats` requests for `url` after three to warm up, a streamed
-    answer read to its end as a client would."""
-    for _ in range(3):  # warm up: imports, template loading, the page cache
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(repeats):
-        if before is not None:
-            before()  # not timed
+TRIVIAL = "trivial view"
+#: Pages timed on their own rather than taking turns with the others (see measure()).
+ALONE = ("search",)
+
+
+def timed_get(client, url: str, before=None) -> float:
+    """One request for `url`, in seconds, a streamed answer read to its end as a client
+    would; `before()` runs first, not timed."""
+    if before is not None:
+        before()
+    # As timeit does: no garbage collection inside the timed request, which would otherwise
+    # pay for the garbage of the pages before it; it runs, untimed, as soon as it is enabled
+    # again and anything is allocated.
+    gc.disable()
+    try:
         start = time.perf_counter()
         response = client.get(url)
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        elapsed = time.perf_counter() - start
+    finally:
+        gc.enable()
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def median_ms(client, url: str, repeats: int, before=None) -> float:
+    """The median time of `repeats` requests for `url` after three to warm up (for the other
+    benchmarks, which time one address at a time)."""
+    for _ in range(3):
+        timed_get(client, url)
+    return statistics.median(timed_get(client, url, before) for _ in range(repeats)) * 1000
 
 
 def forget_blocks() -> None:
@@ -93,6 +110,10 @@ MODES = {
 
 
 def measure(urls: dict[str, str], repeats: int) -> dict[str, dict[str, float]]:
+    """The median ms of each of `urls` in each mode. The pages take turns, one request each
+    per round, so that the trivial view and each page are timed under the same conditions (a
+    shared machine's speed drifts over seconds); those in ALONE are timed after, each on its
+    own."""
     from django.test import Client, override_settings
 
     results: dict[str, dict[str, float]] = {}
@@ -104,9 +125,22 @@ def measure(urls: dict[str, str], repeats: int) -> dict[str, dict[str, float]]:
             }
         with override_settings(**overrides):
             client = Client()
-            results[mode] = {
-                name: median_ms(client, url, repeats, before) for name, url in urls.items()
-            }
+            for _ in range(3):  # warm up: imports, template loading, the page cache
+                for url in urls.values():
+                    timed_get(client, url)
+            times: dict[str, list[float]] = {name: [] for name in urls}
+            rounds = min(repeats, 30) if mode == "cold" else repeats  # cold: slow, no target
+            # Search (some 20 ms, and much garbage) is timed on its own, after the others:
+            # among them it would slow whichever page came next.
+            turns = [{n: u for n, u in urls.items() if n not in ALONE}]
+            turns += [{n: u} for n, u in urls.items() if n in ALONE]
+            for turn in turns:
+                for _ in range(rounds):
+                    for name, url in turn.items():
+                        # Nothing to forget for the trivial view, which reads nothing.
+                        forget = None if name == TRIVIAL else before
+                        times[name].append(timed_get(client, url, forget))
+            results[mode] = {name: statistics.median(t) * 1000 for name, t in times.items()}
     return results
 
 
@@ -213,7 +247,7 @@ def generate(target: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--values", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
     setup_django(os.environ.get("DATABASE_URL"))
 
@@ -226,7 +260,7 @@ def main() -> None:
     call_command("load_demo", verbosity=0)
     preston = Area.objects.get(code="E07000123")
     urls = {
-        "trivial view": "/__trivial__/",
+        TRIVIAL: "/__trivial__/",
         "home": "/",
         "A to Z": "/a-z/",
         "search": "/search/?q=referrals",
