@@ -119,6 +119,15 @@ def store(key: str, number: int, tags: list[str], parts: dict[str, str], headers
     )
 
 
+def forget_old() -> int:
+    """Delete the parts that are too old to be served (kept over a day: `read` passes them
+    by), among them those of pages that no longer exist; the number deleted. The worker's
+    minute-by-minute task calls it (pages/tasks.py)."""
+    oldest = timezone.now() - datetime.timedelta(seconds=PAGE_TIMEOUT)
+    deleted, _ = Prebuilt.objects.filter(key__startswith=PREFIX, built_at__lt=oldest).delete()
+    return deleted
+
+
 def _from_parts(request: HttpRequest, tags: list[str], data: dict[str, Any]) -> TemplateResponse:
     depends_on(request, *tags)  # the cache keeps the page with its tags
     # Rendered by our own templates, from escaped data.

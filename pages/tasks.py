@@ -21,7 +21,9 @@ TASK_PATH = "pages.tasks.publish_scheduled"
 def publish_scheduled() -> dict[str, int]:
     """Release the scheduled imports and publish the scheduled pages that are due (figures
     first, so that a page published at the same time shows them), take back the imports
-    whose process ended mid-way (their staged rows), then come back in a minute."""
+    whose process ended mid-way (their staged rows) and delete the pages' parts kept too long
+    to be served, then come back in a minute."""
+    from core.kept_pages import forget_old
     from indicators.importing.batches import sweep_abandoned
     from indicators.releases import publish_due as release_due
     from pages.workflow import publish_due
@@ -30,9 +32,15 @@ def publish_scheduled() -> dict[str, int]:
         released = release_due()
         published = publish_due()
         swept = sweep_abandoned()
+        forgotten = forget_old()
     finally:
         ensure_scheduled(after=timezone.now() + EVERY)
-    return {"released": len(released), "published": len(published), "swept": len(swept)}
+    return {
+        "released": len(released),
+        "published": len(published),
+        "swept": len(swept),
+        "old pages forgotten": forgotten,
+    }
 
 
 def ensure_scheduled(*, after: datetime.datetime | None = None) -> bool:

@@ -161,3 +161,21 @@ def test_a_long_address_is_kept_under_its_digest():
     assert short == "page:/a/"
     assert long.startswith("page:sha256:") and len(long) <= 200
     assert key_of("/" + "b" * 300 + "/") != long
+
+
+def test_parts_too_old_to_be_served_are_deleted_by_the_worker(client, site):
+    from pages.tasks import publish_scheduled
+
+    get(client, CHILD_PROTECTION_URL)
+    get(client, "/a-z/")
+    Prebuilt.objects.filter(key=key_of(CHILD_PROTECTION_URL)).update(
+        built_at=timezone.now() - datetime.timedelta(days=1, minutes=1)
+    )
+    blocks = Prebuilt.objects.exclude(key__startswith="page:").count()
+    assert blocks > 0  # the topic page's sections
+    assert publish_scheduled.call()["old pages forgotten"] == 1
+    assert list(Prebuilt.objects.filter(key__startswith="page:").values_list("key", flat=True)) == [
+        key_of("/a-z/")
+    ]
+    assert Prebuilt.objects.exclude(key__startswith="page:").count() == blocks
+    assert from_parts(*get(client, "/a-z/"))

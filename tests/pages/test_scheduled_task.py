@@ -34,6 +34,11 @@ def test_the_worker_publishes_a_due_page_and_queues_its_next_look(database_tasks
 
     assert Topic.objects.get(pk=page.pk).status == Status.PUBLISHED
     done = DBTaskResult.objects.filter(task_path=tasks.TASK_PATH, status="SUCCESSFUL").get()
-    assert done.return_value == {"released": 0, "published": 1, "swept": 0}
+    assert done.return_value == {
+        "released": 0,
+        "published": 1,
+        "swept": 0,
+        "old pages forgotten": 0,
+    }
     following = DBTaskResult.objects.get(task_path=tasks.TASK_PATH, status="READY")
     assert following.run_after > timezone.now() + datetime.timedelta(seconds=30)
