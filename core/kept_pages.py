@@ -60,6 +60,12 @@ def key_of(path: str) -> str:
     return key
 
 
+def _oldest() -> datetime.datetime:
+    """Parts built before this are not served (kept no longer than a cached page, in case
+    something changed what they show without saying so)."""
+    return timezone.now() - datetime.timedelta(seconds=PAGE_TIMEOUT)
+
+
 def _tag_names() -> str:
     """SQL for the names in the kept row's list of tags."""
     if connection.vendor == "postgresql":
@@ -70,10 +76,7 @@ def _tag_names() -> str:
 def read(key: str) -> tuple[int, list[str], dict[str, Any] | None]:
     """One query: the number of the last change, and the tags and data of the page's parts
     kept under `key` when they are up to date and built by this code (else no tags and None)."""
-    # Kept no longer than a cached page, in case something changed them unannounced.
-    oldest = connection.ops.adapt_datetimefield_value(
-        timezone.now() - datetime.timedelta(seconds=PAGE_TIMEOUT)
-    )
+    oldest = connection.ops.adapt_datetimefield_value(_oldest())
     sql = (
         f"SELECT v.number, p.tags, p.data, p.html FROM {ContentVersion._meta.db_table} v "
         f"LEFT JOIN {Prebuilt._meta.db_table} p ON p.key = %s AND p.built_at > %s "
@@ -123,16 +126,18 @@ def forget_old() -> int:
     """Delete the parts that are too old to be served (kept over a day: `read` passes them
     by), among them those of pages that no longer exist; the number deleted. The worker's
     minute-by-minute task calls it (pages/tasks.py)."""
-    oldest = timezone.now() - datetime.timedelta(seconds=PAGE_TIMEOUT)
-    deleted, _ = Prebuilt.objects.filter(key__startswith=PREFIX, built_at__lt=oldest).delete()
+    deleted, _ = Prebuilt.objects.filter(key__startswith=PREFIX, built_at__lt=_oldest()).delete()
     return deleted
 
 
-def _from_parts(request: HttpRequest, tags: list[str], data: dict[str, Any]) -> TemplateResponse:
+def _from_parts(request: HttpRequest, tags: list[str], data: dict[str, Any]) -> HttpResponse:
+    """The page rendered from its parts: the layout around them."""
     depends_on(request, *tags)  # the cache keeps the page with its tags
     # Rendered by our own templates, from escaped data.
     parts = {name: mark_safe(html) for name, html in data["parts"].items()}
-    return TemplateResponse(request, LAYOUT, {"kept_parts": parts}, headers=data["headers"])
+    response = TemplateResponse(request, LAYOUT, {"kept_parts": parts}, headers=data["headers"])
+    response.render()
+    return response
 
 
 def _build(
@@ -184,24 +189,18 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         elif entry is None:
             number = current_version()
         recording: dict[str, str] = {}
-        response: HttpResponse
         if data is not None:
-            kept = _from_parts(request, tags, data)
-            kept.render()
-            response = kept
-        elif key is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
+            response = _from_parts(request, tags, data)
         else:
             response, recording = _build(request, view, args, kwargs)
         if not _may_keep(response):
             return response
         shows = sorted(getattr(request, "_cache_tags", None) or {ANY})
+        headers = dict(response.items())
         if key is not None and "content" in recording:
-            store(key, number, shows, recording, dict(response.items()))
+            store(key, number, shows, recording, headers)
         # The bytes and headers, which are quicker to read back than the response object.
-        entry = (number, tuple(shows), response.content, dict(response.items()))
+        entry = (number, tuple(shows), response.content, headers)
         cache.set(cache_key, entry, PAGE_TIMEOUT)
         return response
 

@@ -186,6 +186,17 @@ FIGURES = [
 TEAM = demo_content.TEAM
 CHILD_PROTECTION_URL = "/children-and-young-people/childrens-social-care/child-protection/"
 
+
+def child_protection_pages() -> dict[str, str]:
+    """The addresses of the pages `build_child_protection()` makes that show its figures: the
+    topic page, its first indicator's page and Preston's area page."""
+    return {
+        "topic": CHILD_PROTECTION_URL,
+        "indicator": "/data/indicators/cpp-rate/",
+        "area": Area.objects.get(code=PRESTON).get_absolute_url(),
+    }
+
+
 # The Child protection page's sections: (anchor, heading, indicator, breakdown dimension, body).
 SECTIONS = [
     (

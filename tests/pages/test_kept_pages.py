@@ -24,6 +24,7 @@ from tests.factories import (
     IndicatorFactory,
     ValueFactory,
     build_child_protection,
+    child_protection_pages,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +36,7 @@ def site(db):
 
 
 def pages() -> dict[str, str]:
-    return {
-        "topic": CHILD_PROTECTION_URL,
-        "indicator": "/data/indicators/cpp-rate/",
-        "area": Area.objects.get(code=PRESTON).get_absolute_url(),
-        "home": "/",
-        "A to Z": "/a-z/",
-    }
+    return {**child_protection_pages(), "home": "/", "A to Z": "/a-z/"}
 
 
 def get(client, url: str, status: int = 200):

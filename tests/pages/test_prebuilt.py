@@ -12,8 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Prebuilt
-from indicators.models import Area, Value
+from indicators.models import Value
 from tests.factories import CHILD_PROTECTION_URL, PRESTON, build_child_protection
+from tests.factories import child_protection_pages as pages
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site(db):
     return build_child_protection()
-
-
-def pages() -> dict[str, str]:
-    return {
-        "topic": CHILD_PROTECTION_URL,
-        "indicator": "/data/indicators/cpp-rate/",
-        "area": Area.objects.get(code=PRESTON).get_absolute_url(),
-    }
 
 
 def get(client, url: str) -> tuple[str, list[str]]:
