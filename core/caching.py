@@ -13,7 +13,9 @@ number read before it was built; it is served while none of its tags has changed
 one indexed query answers (`check()`). The numbers live in the database, so every worker process and
 every machine sees a change at once, whether the cache itself is each process's memory or a
 Redis server they share. A view that names no tags depends on `ANY`, which every change
-moves: such a page is emptied by any change at all, as before.
+moves: such a page is emptied by any change at all, as before. On PostgreSQL each process
+also hears of every change as it commits (LISTEN/NOTIFY, core/change_listener.py) and answers
+`check()` from its own copy of the numbers, without a query, while it is sure it is current.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core import change_listener
 from core.models import CacheTag, ContentVersion
 
 PAGE_TIMEOUT = 60 * 60 * 24
@@ -106,7 +109,10 @@ def changed(*tags: str) -> None:
         )
         if not updated:
             ContentVersion.objects.get_or_create(pk=1, defaults={"number": 1})
-        number = current_version()
+        if change_listener.enabled():  # the same read, telling the other processes too
+            number = change_listener.read_and_announce(names)
+        else:
+            number = current_version()
         CacheTag.objects.bulk_create(
             [CacheTag(name=name, changed=number) for name in names],
             update_conflicts=True,
@@ -171,9 +177,13 @@ def _announce_release(tags: list[str]) -> None:
 
 def check(number: int, tags: Iterable[str]) -> tuple[bool, int]:
     """Whether any of `tags` (or `EVERYTHING`) changed after change `number`, and the number
-    of the last change (to cache a page built again with): one query, written out rather than
-    built by the ORM, as every cached page asks it."""
+    of the last change (to cache a page built again with). On PostgreSQL, the process's mirror
+    of the numbers answers when it can (core/change_listener.py: no query); else one query,
+    written out rather than built by the ORM, as every cached page asks it."""
     names = sorted({EVERYTHING, *tags})
+    heard = change_listener.known(number, names)  # PostgreSQL: this process's mirror
+    if heard is not None:
+        return heard
     placeholders = ", ".join(["%s"] * len(names))
     sql = (
         f"SELECT v.number, EXISTS (SELECT 1 FROM {CacheTag._meta.db_table} t "
