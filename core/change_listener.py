@@ -78,10 +78,17 @@ class _Mirror:
         """Everything again, from the database: the whole table, then the number."""
         cursor.execute(f"SELECT name, changed FROM {CacheTag._meta.db_table}")
         tags = dict(cursor.fetchall())
-        cursor.execute(f"SELECT number FROM {ContentVersion._meta.db_table} WHERE id = 1")
-        row = cursor.fetchone()
+        number = _last_number(cursor)
         self.tags = tags
-        self.number = max(self.number, row[0] if row else 0)
+        self.number = max(self.number, number)
+
+
+def _last_number(cursor: Any) -> int:
+    """The number of the last change (as `caching.current_version()` reads it, on the
+    listener's own connection)."""
+    cursor.execute(f"SELECT number FROM {ContentVersion._meta.db_table} WHERE id = 1")
+    row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 _mirror: _Mirror | None = None
@@ -120,28 +127,38 @@ def read_and_announce(names: list[str]) -> int:
         )
         row = cursor.fetchone()
     number = row[0] if row else 0
-    mirror = _mirror
-    if mirror is not None and mirror.pid == os.getpid():
+    mirror = _this_process()
+    if mirror is not None:
         transaction.on_commit(lambda: mirror.apply(number, names))
     return number
 
 
-def _running() -> _Mirror:
-    """This process's mirror, its listener started if it is not running (a new process, or a
-    child forked from one that had started it)."""
-    global _mirror
+def _this_process() -> _Mirror | None:
+    """This process's mirror, if its listener was started (not one a parent process started
+    before this one was forked from it)."""
     mirror = _mirror
-    if mirror is not None and mirror.pid == os.getpid() and mirror.thread is not None:
+    return mirror if mirror is not None and mirror.pid == os.getpid() else None
+
+
+def _running() -> _Mirror:
+    """This process's mirror, its listener started if it is not running."""
+    global _mirror
+    mirror = _this_process()
+    if mirror is not None:
         return mirror
     with _starting:
-        if _mirror is None or _mirror.pid != os.getpid() or _mirror.thread is None:
-            _mirror = _Mirror()
-            params = connection.get_connection_params()
-            _mirror.thread = threading.Thread(
-                target=_listen, args=(_mirror, params), name="change-listener", daemon=True
+        mirror = _this_process()
+        if mirror is None:
+            mirror = _Mirror()
+            mirror.thread = threading.Thread(
+                target=_listen,
+                args=(mirror, connection.get_connection_params()),
+                name="change-listener",
+                daemon=True,
             )
-            _mirror.thread.start()
-        return _mirror
+            mirror.thread.start()
+            _mirror = mirror  # only once its listener is running
+        return mirror
 
 
 def stop() -> None:
@@ -204,8 +221,6 @@ def _ping(mirror: _Mirror, conn: Any, reload: bool) -> None:
     """Read the last change number; load everything again if a change went unheard (or
     `reload`)."""
     with conn.cursor() as cursor:
-        cursor.execute(f"SELECT number FROM {ContentVersion._meta.db_table} WHERE id = 1")
-        row = cursor.fetchone()
-        if reload or (row is not None and row[0] > mirror.number):
+        if reload or _last_number(cursor) > mirror.number:
             mirror.load(cursor)
     mirror.heard_at = time.monotonic()

@@ -215,11 +215,6 @@ STORAGES = {
 # keeps its own. Several processes or machines: a Redis server they share (REDIS_URL, e.g.
 # redis://cache.internal:6379/0), so that a page built by one is served by all. Keys are
 # "page:<content version>:<path>", so sites sharing one Redis need a database number each.
-# On PostgreSQL, each process hears of content changes as they commit (LISTEN/NOTIFY) and checks
-# a cached page against its own copy of the change numbers, with no query
-# (core/change_listener.py). Turn off behind a pooler in transaction mode (PgBouncer).
-HEAR_CHANGES = env_bool("HEAR_CHANGES", default=True)
-
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     redis_url = urlsplit(REDIS_URL)
@@ -250,6 +245,13 @@ else:
             "LOCATION": "jsna",
         }
     }
+
+# On PostgreSQL, each process hears of content changes as they commit (LISTEN/NOTIFY) and checks
+# a cached page against its own copy of the change numbers, with no query
+# (core/change_listener.py). Turn off behind a pooler in transaction mode (PgBouncer). Off in
+# the test suite, whose changes are rolled back unheard and whose pins count the check's query,
+# except in the tests of it (tests/core/test_change_listener.py).
+HEAR_CHANGES = env_bool("HEAR_CHANGES", default=not TESTING)
 
 LOGIN_URL = "admin:login"
 

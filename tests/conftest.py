@@ -28,17 +28,6 @@ def demo(db, demo_dump):
     call_command("loaddata", demo_dump, verbosity=0)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _ask_the_database_for_changes():
-    """The cache's checks ask the database, as on SQLite, rather than each process hearing
-    of changes (core/change_listener.py, on PostgreSQL), except in the tests of that: a test's
-    changes are never committed, so never heard, and the pins count the check's query."""
-    from django.conf import settings
-
-    settings.HEAR_CHANGES = False
-    yield
-
-
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (pages, A to Z)."""

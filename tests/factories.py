@@ -409,3 +409,14 @@ def build_child_protection(anchors: list[str] | None = None) -> ChildProtection:
     Section.objects.filter(topic=page).update(updated_at=when)
     Value.objects.filter(pk__in=[v.pk for v in built.values]).update(updated_at=when)
     return built
+
+
+def child_protection_and_an_unrelated_indicator() -> ChildProtection:
+    """The Child protection page with its "about" and "district-rates" sections, and an
+    indicator on no page ("unrelated") with one figure, for Blackpool, in 2013: what the
+    cache tests change to see which pages are emptied."""
+    built = build_child_protection(["about", "district-rates"])
+    other = IndicatorFactory(name="Unrelated indicator", slug="unrelated")
+    period = PeriodFactory(code="2013-03-31", label="2013")
+    ValueFactory(indicator=other, area=built.areas[BLACKPOOL], period=period, value=Decimal("10"))
+    return built

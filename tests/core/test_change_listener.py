@@ -24,10 +24,7 @@ from indicators.models import Indicator, Value
 from tests.factories import (
     BLACKPOOL,
     CHILD_PROTECTION_URL,
-    IndicatorFactory,
-    PeriodFactory,
-    ValueFactory,
-    build_child_protection,
+    child_protection_and_an_unrelated_indicator,
 )
 
 pytestmark = [
@@ -54,11 +51,7 @@ def hearing(settings):
 
 @pytest.fixture
 def site(hearing):
-    built = build_child_protection(["about", "district-rates"])
-    other = IndicatorFactory(name="Unrelated indicator", slug="unrelated")
-    period = PeriodFactory(code="2013-03-31", label="2013")
-    ValueFactory(indicator=other, area=built.areas[BLACKPOOL], period=period, value=Decimal("10"))
-    return built
+    return child_protection_and_an_unrelated_indicator()
 
 
 def pages() -> dict[str, str]:

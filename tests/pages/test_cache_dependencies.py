@@ -23,11 +23,8 @@ from tests.factories import (
     BLACKPOOL,
     CHILD_PROTECTION_URL,
     PRESTON,
-    IndicatorFactory,
-    PeriodFactory,
     TopicFactory,
-    ValueFactory,
-    build_child_protection,
+    child_protection_and_an_unrelated_indicator,
 )
 
 pytestmark = pytest.mark.django_db
@@ -54,12 +51,7 @@ def page_cache(request):
 
 @pytest.fixture
 def site(page_cache):
-    built = build_child_protection(["about", "district-rates"])
-    other = IndicatorFactory(name="Unrelated indicator", slug="unrelated")
-    period = PeriodFactory(code="2013-03-31", label="2013")
-    blackpool = built.areas[BLACKPOOL]
-    ValueFactory(indicator=other, area=blackpool, period=period, value=Decimal("10"))
-    return built
+    return child_protection_and_an_unrelated_indicator()
 
 
 def queries(client, url: str) -> tuple[int, str]:
