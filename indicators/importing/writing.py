@@ -40,7 +40,7 @@ from django.utils import timezone
 from indicators.models import ImportChange, Value
 
 #: Figures classified and written at a time (and changes undone at a time).
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 #: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
 DATA_FIELDS = (
     "value",
@@ -141,7 +141,7 @@ class ValueWriter:
     def look_up(self, keys: Sequence[Key]) -> tuple[dict[Key, Stored], dict[Key, Stored]]:
         """The values already held for these keys: the released ones, and those another
         import has staged, waiting for release; in as few queries as the database's limit on
-        parameters allows (one for a batch of 5,000 figures).
+        parameters allows (one for a batch of 10,000 figures without breakdowns).
 
         An indicator that had no values when this import first met it is not looked up
         again: a figure reaches here once per import (the import catches repeats), so none of
