@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-
 from indicators.importing.formats import Format, Problem, SourceFigure
 from indicators.importing.report import ImportReport
 from indicators.importing.validation import (
@@ -30,8 +28,9 @@ from indicators.importing.validation import (
     parse_status,
     read_figure,
 )
-from indicators.importing.writing import DATA_FIELDS, Data
+from indicators.importing.writing import Data
 from indicators.models import Indicator, Unit, Value, ValueStatus
+from indicators.models.values import figure_errors
 
 _NUMBER_FIELDS = ("count", "denominator", "lower_ci", "upper_ci")  # read by parse_number
 _NOTE_LENGTH = Value._meta.get_field("note").max_length
@@ -43,31 +42,12 @@ _SPREADSHEET_ERROR = re.compile(
 )
 
 
-class _Rules:
-    """`Value.clean()` for figures held as tuples: one Value, refilled with each figure's
-    indicator and data, so that a figure in a file is held to exactly the rules of the model
-    (and of the admin's forms) without building a model instance for every row."""
-
-    def __init__(self) -> None:
-        self.value = Value()
-        self.indicator: Indicator | None = None
-
-    def check(self, indicator: Indicator, data: Data) -> None:
-        """Raises ValidationError as `Value.clean()` does."""
-        value = self.value
-        if indicator is not self.indicator:
-            value.indicator = self.indicator = indicator
-        value.__dict__.update(zip(DATA_FIELDS, data, strict=True))
-        value.clean()
-
-
 class FigureChecker:
     """Reads and checks the figures of one file; counts those computed in the report."""
 
     def __init__(self, table_format: Format, report: ImportReport) -> None:
         self.table_format = table_format
         self.report = report
-        self.rules = _Rules()
 
     def data_for(
         self,
@@ -177,19 +157,19 @@ class FigureChecker:
         columns: dict[str, str],
         problems: list[Problem],
     ) -> Data | None:
-        """The data, or None when `Value.clean()` refuses it, with its messages added as
-        problems (saying what the file gives, where the message does not)."""
-        try:
-            self.rules.check(indicator, data)
-        except ValidationError as error:
-            for field_name, messages in error.message_dict.items():
-                raw = _raw(figure, field_name)
-                for message in messages:
-                    if raw and raw not in message:
-                        message = f"{message} The file gives “{raw}”."
-                    problems.append((columns.get(field_name, field_name), message))
-            return None
-        return data
+        """The data, or None when the model's rules for a figure (`figure_errors`, as
+        `Value.clean()` holds them) refuse it, with their messages added as problems (saying
+        what the file gives, where the message does not)."""
+        number, status, count, denominator, lower, upper = data[:6]
+        errors = figure_errors(indicator, number, status, count, denominator, lower, upper)
+        if not errors:
+            return data
+        for field_name, message in errors.items():
+            raw = _raw(figure, field_name)
+            if raw and raw not in message:
+                message = f"{message} The file gives “{raw}”."
+            problems.append((columns.get(field_name, field_name), message))
+        return None
 
     def _compute(
         self,

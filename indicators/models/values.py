@@ -4,6 +4,7 @@ there is none; and the public's view of them, with withheld figures masked."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -89,6 +90,77 @@ def _decimal_field(verbose_name: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(
         verbose_name, max_digits=20, decimal_places=6, null=True, blank=True, **kwargs
     )
+
+
+def figure_errors(
+    indicator: Indicator | None,
+    value: Any,
+    status: str,
+    count: Any,
+    denominator: Any,
+    lower_ci: Any,
+    upper_ci: Any,
+) -> dict[str, str]:
+    """What is wrong with a figure, by field: the rules of `Value.clean` that need nothing but
+    the figure and its indicator (the importer holds every figure of a file to them without
+    building a model instance)."""
+    errors: dict[str, str] = {}
+    if status == ValueStatus.AVAILABLE and value is None:
+        errors["value"] = "Enter the figure, or choose a status such as “Suppressed”."
+    if status != ValueStatus.AVAILABLE and value is not None:
+        errors["value"] = (
+            f"A {_status_label(status).lower()} value has no figure: leave it empty "
+            f"(it is never stored as zero)."
+        )
+    if indicator is not None and value is not None:
+        lowest = -100 if indicator.allows_negative else 0
+        if indicator.unit == Unit.PERCENTAGE and not (lowest <= value <= 100):
+            errors["value"] = f"A percentage must be between {lowest} and 100."
+        elif (
+            indicator.unit in (Unit.RATE, Unit.COUNT)
+            and value < 0
+            and not indicator.allows_negative
+        ):
+            errors["value"] = (
+                f"A {indicator.get_unit_display().lower()} cannot be negative; tick "
+                f"“figures may be negative” on the indicator if it is a net change."
+            )
+    if count is not None and count < 0:
+        errors["count"] = "The count cannot be negative."
+    if denominator is not None and denominator <= 0:
+        errors["denominator"] = "The denominator must be greater than zero."
+    if (
+        count is not None
+        and denominator is not None
+        and count > denominator
+        and indicator is not None
+        and indicator.unit == Unit.PERCENTAGE
+    ):
+        errors["count"] = "For a percentage the count cannot exceed the denominator."
+    if value is not None:
+        if lower_ci is not None and lower_ci > value:
+            errors["lower_ci"] = (
+                f"The lower confidence limit ({lower_ci}) cannot be above the value ({value})."
+            )
+        if upper_ci is not None and upper_ci < value:
+            errors["upper_ci"] = (
+                f"The upper confidence limit ({upper_ci}) cannot be below the value ({value})."
+            )
+    if (
+        lower_ci is not None
+        and upper_ci is not None
+        and lower_ci > upper_ci
+        and "lower_ci" not in errors
+    ):
+        errors["lower_ci"] = "The lower confidence limit cannot be above the upper."
+    return errors
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(ValueStatus(status).label)
+    except ValueError:
+        return status
 
 
 class Value(models.Model):
@@ -239,58 +311,15 @@ class Value(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
-        if self.status == ValueStatus.AVAILABLE and self.value is None:
-            errors["value"] = "Enter the figure, or choose a status such as “Suppressed”."
-        if self.status != ValueStatus.AVAILABLE and self.value is not None:
-            errors["value"] = (
-                f"A {self.get_status_display().lower()} value has no figure: leave it empty "
-                f"(it is never stored as zero)."
-            )
-        if self.indicator_id and self.value is not None:
-            indicator = self.indicator
-            lowest = -100 if indicator.allows_negative else 0
-            if indicator.unit == Unit.PERCENTAGE and not (lowest <= self.value <= 100):
-                errors["value"] = f"A percentage must be between {lowest} and 100."
-            elif (
-                indicator.unit in (Unit.RATE, Unit.COUNT)
-                and self.value < 0
-                and not indicator.allows_negative
-            ):
-                errors["value"] = (
-                    f"A {indicator.get_unit_display().lower()} cannot be negative; tick "
-                    f"“figures may be negative” on the indicator if it is a net change."
-                )
-        if self.count is not None and self.count < 0:
-            errors["count"] = "The count cannot be negative."
-        if self.denominator is not None and self.denominator <= 0:
-            errors["denominator"] = "The denominator must be greater than zero."
-        if (
-            self.count is not None
-            and self.denominator is not None
-            and self.count > self.denominator
-            and self.indicator_id
-            and self.indicator.unit == Unit.PERCENTAGE
-        ):
-            errors["count"] = "For a percentage the count cannot exceed the denominator."
-        if self.value is not None:
-            if self.lower_ci is not None and self.lower_ci > self.value:
-                errors["lower_ci"] = (
-                    f"The lower confidence limit ({self.lower_ci}) cannot be above the value "
-                    f"({self.value})."
-                )
-            if self.upper_ci is not None and self.upper_ci < self.value:
-                errors["upper_ci"] = (
-                    f"The upper confidence limit ({self.upper_ci}) cannot be below the value "
-                    f"({self.value})."
-                )
-        if (
-            self.lower_ci is not None
-            and self.upper_ci is not None
-            and self.lower_ci > self.upper_ci
-            and "lower_ci" not in errors
-        ):
-            errors["lower_ci"] = "The lower confidence limit cannot be above the upper."
+        errors = figure_errors(
+            self.indicator if self.indicator_id else None,
+            self.value,
+            self.status,
+            self.count,
+            self.denominator,
+            self.lower_ci,
+            self.upper_ci,
+        )
         if not errors and self.indicator_id and self.area_id and self.period_id:
             # The unique constraints include is_staged, which no form has, so Django's own
             # check of them is skipped: a released figure is checked for a twin here.
