@@ -178,11 +178,12 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
             marks = ", ".join(["%s"] * len(ids))
             cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", ids)
         # A staged figure whose released one has gone since is new now: undo deletes it.
+        # (Only those staged as changes: the rest are recorded as new already.)
         cursor.execute(
             f"UPDATE {change_table} SET action = %s, previous = NULL WHERE batch_id = %s "
-            f"AND value_id IN (SELECT id FROM {table} WHERE import_batch_id = %s "
-            f"AND is_staged = %s)",
-            [CREATED, batch_id, batch_id, True],
+            f"AND action = %s AND value_id IN (SELECT id FROM {table} WHERE "
+            f"import_batch_id = %s AND is_staged = %s)",
+            [CREATED, batch_id, UPDATED, batch_id, True],
         )
         cursor.execute(
             f"UPDATE {table} SET is_staged = %s, updated_at = %s WHERE import_batch_id = %s "
