@@ -3,7 +3,7 @@
 An import of a national file writes hundreds of thousands of figures. Through the ORM each one
 would be a model instance, and ``bulk_create`` compiles the SQL of every field of every object,
 which costs far more than the database's own work. Here figures go to and from the database as
-tuples: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (psycopg 3), a batch at a time, each
+tuples: multi-row ``INSERT``s on SQLite, ``COPY`` on PostgreSQL (psycopg 3), a batch at a time, each
 batch in a short transaction of its own (so that nobody else waits long to write), as staged
 values that nobody sees until the import is kept and released.
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from itertools import chain
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -92,8 +93,8 @@ def writer_for(batch_id: int) -> ValueWriter:
 
 
 class ValueWriter:
-    """Bulk reads and writes of values and import changes for one import; executemany with
-    as many parameters per statement as the database takes (SQLite)."""
+    """Bulk reads and writes of values and import changes for one import; INSERTs of many
+    rows, with as many parameters per statement as the database takes (SQLite)."""
 
     #: Where temporary tables live, so that their names can never mean another table.
     temporary = "temp"
@@ -359,9 +360,22 @@ class ValueWriter:
         return state
 
     def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-        placeholders = ", ".join(["%s"] * len(rows[0]))
+        """The rows, as INSERTs of as many rows each as the database takes parameters (about
+        1,600 values a statement on SQLite): one statement for hundreds of rows costs less
+        than executemany's statement a row."""
+        width = len(rows[0])
+        per = max(1, self.max_params() // width)
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        full = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * per)
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+            for start in range(0, len(rows), per):
+                chunk = rows[start : start + per]
+                sql = (
+                    full
+                    if len(chunk) == per
+                    else f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk))
+                )
+                cursor.execute(sql, list(chain.from_iterable(chunk)))
 
     def new_ids(self, count: int) -> list[int]:
         """Ids for new values: after the largest ever used (SQLite's AUTOINCREMENT never
