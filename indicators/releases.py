@@ -108,18 +108,24 @@ def _promote(batch_id: int, today: datetime.date) -> set[int]:
     quote = connection.ops.quote_name
     table = quote(Value._meta.db_table)
     data = DATA_FIELDS
-    key_match = (
-        "v.indicator_id = s.indicator_id AND v.area_id = s.area_id AND v.period_id = s.period_id "
-        "AND (v.breakdown_id = s.breakdown_id OR (v.breakdown_id IS NULL AND s.breakdown_id IS "
-        "NULL))"
-    )
     columns = ", ".join(f"s.{quote(name)}" for name in data)
+    # Each staged value with its released twin, if any: those with a breakdown and those
+    # without apart, so that each twin is one probe of its unique index (a join on "same
+    # breakdown or both none" scanned every value of the indicator and period instead).
+    pair_sql = (
+        f"SELECT s.id, v.id, {columns}, v.value, v.status, v.is_illustrative, v.withheld "
+        f"FROM {table} s JOIN {table} v ON v.indicator_id = s.indicator_id "
+        f"AND v.area_id = s.area_id AND v.period_id = s.period_id AND {{twin}} "
+        f"AND v.is_staged = %s WHERE s.import_batch_id = %s AND s.is_staged = %s AND {{own}}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id, v.id, {columns}, v.value, v.status, v.is_illustrative, v.withheld "
-            f"FROM {table} s JOIN {table} v ON {key_match} AND v.is_staged = %s "
-            f"WHERE s.import_batch_id = %s AND s.is_staged = %s",
-            [False, batch_id, True],
+            pair_sql.format(
+                twin="v.breakdown_id = s.breakdown_id", own="s.breakdown_id IS NOT NULL"
+            )
+            + " UNION ALL "
+            + pair_sql.format(twin="v.breakdown_id IS NULL", own="s.breakdown_id IS NULL"),
+            [False, batch_id, True, False, batch_id, True],
         )
         pairs = cursor.fetchall()
         cursor.execute(
