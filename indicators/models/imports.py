@@ -242,11 +242,25 @@ class ImportChange(models.Model):
     value = models.ForeignKey(
         Value, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_changes"
     )
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    # The figure's key, kept by Django (deleting an indicator, area, period or breakdown deletes
+    # its records here too) but without the database's own check of each reference: the
+    # importer writes a record for every figure, from the keys of the values it has just
+    # written, and the check (a look-up in each of four tables for every record) cost as much
+    # as writing it. Nothing deletes those rows but through Django.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     breakdown = models.ForeignKey(
-        Breakdown, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Breakdown,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     action = models.CharField(max_length=8, choices=Action.choices)
     row_number = models.PositiveIntegerField(help_text="The row of the file that set it.")

@@ -534,3 +534,37 @@ def test_a_bulk_import_can_be_undone(db, tmp_path, monkeypatch, years):
     assert after == before
     again = import_values(source=path)
     assert (again.figures_new, again.figures_changed) == (1_920 - len(held), len(held))
+
+
+def test_an_import_changes_go_with_the_indicator_area_or_period_they_name(site, write_csv, years):
+    """The import's records name their figure's indicator, area, period and breakdown with no
+    check of the database's own (it cost as much as writing them): Django deletes them with
+    what they name, so none is ever left pointing at nothing. (A figure itself keeps its area,
+    period and breakdown from being deleted: those figures go first here.)"""
+    path = write_csv(
+        [
+            HEADER,
+            *[row(period=year, value="5") for year in YEARS[:3]],
+            *[
+                row(indicator="cpp-count", area="E07000117", period=year, value="7")
+                for year in YEARS[:3]
+            ],
+            row(indicator="cpp-rate", period=YEARS[5], breakdown="Sex: Female", value="9"),
+        ]
+    )
+    report = import_values(source=path)
+    assert report.applied and ImportChange.objects.count() == 7
+    site["percentage"].delete()  # its figures go with it
+    assert ImportChange.objects.count() == 4
+    assert not ImportChange.objects.filter(indicator_id=site["percentage"].pk).exists()
+    Value.objects.filter(area=site["burnley"], period=years[YEARS[0]]).delete()
+    years[YEARS[0]].delete()
+    assert ImportChange.objects.count() == 3
+    Value.objects.filter(area=site["burnley"]).delete()
+    site["burnley"].delete()
+    assert ImportChange.objects.count() == 1
+    change = ImportChange.objects.get()
+    assert change.breakdown is not None
+    Value.objects.all().delete()
+    change.breakdown.delete()
+    assert ImportChange.objects.count() == 0
