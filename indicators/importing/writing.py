@@ -43,6 +43,8 @@ from indicators.models import ImportChange, Value
 
 #: Figures classified and written at a time (and changes undone at a time).
 BATCH_SIZE = 10_000
+#: Rows a statement, at most, of the INSERTs on SQLite (`ValueWriter.insert`).
+ROWS_PER_INSERT = 256
 #: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
 DATA_FIELDS = (
     "value",
@@ -191,19 +193,22 @@ class ValueWriter:
     ) -> None:
         """The values for these keys, all with a breakdown or all without: the keys as a
         table of constants that leads the join (CROSS JOIN keeps SQLite from reordering it),
-        so that each is one look-up in the unique index rather than a scan of the values."""
+        so that each is one look-up in the unique index rather than a scan of the values; a
+        thousand keys a statement, in the few sizes `insert` uses too."""
         width = len(keys[0])
         row_sql = "(" + ", ".join(["?"] * width) + ")"
         start = f"WITH k({', '.join(_KEY_NAMES[:width])}) AS (VALUES "
-        sql = (
-            f"{start}{', '.join([row_sql] * len(keys))}) "
-            f"SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
+        end = (
+            f") SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
             f"ON {self._matching(width)}"
         )
-        found = _sqlite_execute(
-            sql, [part for key in keys for part in key], f"{start}… ({len(keys)} keys)"
-        )
-        self._collect(found.fetchall(), released, staged)
+        for at, size in _fixed_sizes(len(keys), ROWS_PER_INSERT * 4):
+            found = _sqlite_execute(
+                start + ", ".join([row_sql] * size) + end,
+                list(chain.from_iterable(keys[at : at + size])),
+                f"{start}… ({size} keys)",
+            )
+            self._collect(found.fetchall(), released, staged)
 
     def _selected(self) -> str:
         return ", ".join(
@@ -363,21 +368,21 @@ class ValueWriter:
         return state
 
     def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-        """The rows, as INSERTs of as many rows each as SQLite takes parameters (about 1,600
-        figures a statement): one statement for hundreds of rows costs less than
-        executemany's statement a row.
+        """The rows, as INSERTs of `ROWS_PER_INSERT` rows each (the rest in statements of
+        128, 64, … rows): one statement for hundreds of rows costs less than executemany's
+        statement a row. The sizes are few and fixed, because SQLite's connection keeps each
+        statement it has prepared, and a statement of thousands of parameters takes room:
+        one of any length would have kept a new one for every batch.
 
         They go straight to SQLite (`_sqlite_execute`)."""
         width = len(rows[0])
-        per = max(1, self.max_params() // width)
         one = "(" + ", ".join(["?"] * width) + ")"
         start_sql = f"INSERT INTO {table} ({columns}) VALUES "
-        full = start_sql + ", ".join([one] * per)
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            sql = full if len(chunk) == per else start_sql + ", ".join([one] * len(chunk))
+        for at, size in _fixed_sizes(len(rows), min(ROWS_PER_INSERT, self.max_params() // width)):
             _sqlite_execute(
-                sql, list(chain.from_iterable(chunk)), f"{start_sql}… ({len(chunk)} rows)"
+                start_sql + ", ".join([one] * size),
+                list(chain.from_iterable(rows[at : at + size])),
+                f"{start_sql}… ({size} rows)",
             )
 
     def new_ids(self, count: int) -> list[int]:
@@ -445,6 +450,17 @@ class PostgresValueWriter(ValueWriter):
                 [Value._meta.db_table, count],
             )
             return [row[0] for row in cursor.fetchall()]
+
+
+def _fixed_sizes(count: int, largest: int) -> Iterable[tuple[int, int]]:
+    """(start, size) of the statements for `count` rows: `largest` rows each, then the rest
+    in halves of it (128, 64, … for 256), so that statements come in a few fixed sizes."""
+    at, size = 0, max(1, largest)
+    while at < count:
+        while size > count - at:
+            size //= 2
+        yield at, size
+        at += size
 
 
 def _sqlite_execute(sql: str, params: list[Any], shown: str) -> Any:
