@@ -29,6 +29,15 @@ def upload_root(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+def poll_only_while_the_test_waits(page) -> None:
+    """Hold the page's status requests until the test waits on the page (the sync Playwright
+    runs a route's handler only inside one of its calls), so that the live server, whose
+    thread shares the test's database connection (SQLite in memory), never reads the run
+    while the worker, in the test's own thread, is writing: two threads on one connection
+    at once failed now and then ("database table is locked: indicators_importrun")."""
+    page.route("**/status/", lambda route: route.continue_())
+
+
 def national_file(path) -> int:
     """Re-referrals for every area the demo holds, for a century of years."""
     codes = list(Area.objects.values_list("code", flat=True))
@@ -51,6 +60,7 @@ def test_the_progress_bar_follows_the_worker_then_opens_the_preview(
     file = tmp_path / "national.csv"
     rows = national_file(file)
     page = visitor.page
+    poll_only_while_the_test_waits(page)
     page.goto(f"{visitor.base_url}/admin/login/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", PASSWORD)
@@ -123,6 +133,7 @@ def test_a_long_import_shows_its_progress_live_from_queued_to_running(
     rows = long_file(file)
     assert rows > 100_000
     page = visitor.page
+    poll_only_while_the_test_waits(page)
     page.goto(f"{visitor.base_url}/admin/login/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", PASSWORD)
