@@ -144,8 +144,8 @@ class ValueWriter:
 
     def look_up(self, keys: Sequence[Key]) -> tuple[dict[Key, Stored], dict[Key, Stored]]:
         """The values already held for these keys: the released ones, and those another
-        import has staged, waiting for release; in as few queries as the database's limit on
-        parameters allows (one for a batch of 10,000 figures without breakdowns).
+        import has staged, waiting for release: in one query on PostgreSQL, and in one a
+        thousand keys on SQLite.
 
         An indicator that had no values when this import first met it is not looked up
         again: a figure reaches here once per import (the import catches repeats), so none of
@@ -208,7 +208,7 @@ class ValueWriter:
                 list(chain.from_iterable(keys[at : at + size])),
                 f"{start}… ({size} keys)",
             )
-            self._collect(found.fetchall(), released, staged)
+            self._collect(found, released, staged)
 
     def _selected(self) -> str:
         return ", ".join(
@@ -463,19 +463,22 @@ def _fixed_sizes(count: int, largest: int) -> Iterable[tuple[int, int]]:
         at += size
 
 
-def _sqlite_execute(sql: str, params: list[Any], shown: str) -> Any:
+def _sqlite_execute(sql: str, params: list[Any], shown: str) -> list[Any]:
     """Run a statement of thousands of parameters on SQLite's own connection, with its "?"
-    placeholders; its cursor. Django's cursor would rewrite each of its "%s" first, which
-    took longer than SQLite took to run the statement. It still appears in Django's log of
-    queries (with DEBUG, and in the tests' counts) as `shown`, without its parameters; its
-    errors are Django's, as ever."""
+    placeholders; the rows it gives. Django's cursor would rewrite each of its "%s" first,
+    which took longer than SQLite took to run the statement. As with Django's cursor, a
+    transaction already broken refuses it, its errors are Django's, and it appears in Django's
+    log of queries (with DEBUG, and in the tests' counts), as `shown`, without its
+    parameters."""
+    connection.validate_no_broken_transaction()
     connection.ensure_connection()
     began = time.monotonic()
-    with connection.wrap_database_errors:
-        cursor = connection.connection.execute(sql, params)
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": shown, "time": f"{time.monotonic() - began:.3f}"})
-    return cursor
+    try:
+        with connection.wrap_database_errors:
+            return connection.connection.execute(sql, params).fetchall()
+    finally:
+        if connection.queries_logged:
+            connection.queries_log.append({"sql": shown, "time": f"{time.monotonic() - began:.3f}"})
 
 
 # --- Taking back --------------------------------------------------------------------------------

@@ -311,8 +311,13 @@ class Value(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # The indicator is fetched only when its unit matters: for a figure, or a count and
+        # denominator.
+        needs_indicator = self.value is not None or (
+            self.count is not None and self.denominator is not None
+        )
         errors = figure_errors(
-            self.indicator if self.indicator_id else None,
+            self.indicator if self.indicator_id and needs_indicator else None,
             self.value,
             self.status,
             self.count,

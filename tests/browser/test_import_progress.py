@@ -29,13 +29,22 @@ def upload_root(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def poll_only_while_the_test_waits(page) -> None:
-    """Hold the page's status requests until the test waits on the page (the sync Playwright
-    runs a route's handler only inside one of its calls), so that the live server, whose
+def poll_only_while_the_test_waits(page) -> list[str]:
+    """Make the page's status requests from the test's own thread, while it waits on the page
+    (the sync Playwright runs a route's handler only inside one of its calls, and
+    `route.fetch` returns once the server has answered), so that the live server, whose
     thread shares the test's database connection (SQLite in memory), never reads the run
-    while the worker, in the test's own thread, is writing: two threads on one connection
-    at once failed now and then ("database table is locked: indicators_importrun")."""
-    page.route("**/status/", lambda route: route.continue_())
+    while the worker, in the test's thread, is writing: two threads on one connection at
+    once failed now and then ("database table is locked: indicators_importrun")."""
+
+    answered: list[str] = []
+
+    def answered_while_waiting(route) -> None:
+        route.fulfill(response=route.fetch())
+        answered.append(route.request.url)
+
+    page.route("**/status/**", answered_while_waiting)
+    return answered
 
 
 def national_file(path) -> int:
@@ -60,7 +69,7 @@ def test_the_progress_bar_follows_the_worker_then_opens_the_preview(
     file = tmp_path / "national.csv"
     rows = national_file(file)
     page = visitor.page
-    poll_only_while_the_test_waits(page)
+    polls = poll_only_while_the_test_waits(page)
     page.goto(f"{visitor.base_url}/admin/login/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", PASSWORD)
@@ -101,6 +110,7 @@ def test_the_progress_bar_follows_the_worker_then_opens_the_preview(
     assert ImportRun.objects.get().state == ImportRun.State.DONE
     # The page's script sees the run finished and opens the preview.
     page.wait_for_selector("text=Preview of", timeout=15_000)
+    assert polls, "the page's status requests were not made while the test waited"
     shown = page.inner_text("#content-main")
     assert f"Read {rows:,} rows (the JSNA import template)" in shown
 
@@ -133,7 +143,7 @@ def test_a_long_import_shows_its_progress_live_from_queued_to_running(
     rows = long_file(file)
     assert rows > 100_000
     page = visitor.page
-    poll_only_while_the_test_waits(page)
+    polls = poll_only_while_the_test_waits(page)
     page.goto(f"{visitor.base_url}/admin/login/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", PASSWORD)
@@ -201,6 +211,7 @@ def test_a_long_import_shows_its_progress_live_from_queued_to_running(
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     assert seen, "the page never caught up with the worker part of the way through"
+    assert polls, "the page's status requests were not made while the test waited"
     assert seen["started"].startswith("Started ") and "worker is free" not in seen["started"]
     assert 30 <= int(seen["percent"]) <= 70
     text = seen["text"]

@@ -256,20 +256,61 @@ def test_existing_values_are_looked_up_once_per_batch(site, write_csv, years, mo
 # --- The model's own rules ------------------------------------------------------------------------
 
 
+_AVAILABLE_EMPTY = "Enter the figure, or choose a status such as “Suppressed”."
+_NEGATIVE = (
+    "cannot be negative; tick “figures may be negative” on the indicator if it is a net change."
+)
+
+
 @pytest.mark.parametrize(
-    ("unit", "data"),
+    ("unit", "data", "expected"),
     [
-        ("percentage", {"value": Decimal("100.5")}),
-        ("percentage", {"value": Decimal("-1")}),
-        ("rate", {"value": Decimal("-0.1")}),
-        ("count", {"value": Decimal("-3")}),
-        ("percentage", {"value": None}),
-        ("percentage", {"value": Decimal("4"), "status": "suppressed"}),
-        ("percentage", {"value": Decimal("4"), "count": Decimal("-1")}),
-        ("rate", {"value": Decimal("4"), "denominator": Decimal("0")}),
-        ("percentage", {"value": Decimal("4"), "count": Decimal("9"), "denominator": Decimal("8")}),
-        ("percentage", {"value": Decimal("4"), "lower_ci": Decimal("5"), "upper_ci": Decimal("6")}),
-        ("percentage", {"value": Decimal("4"), "upper_ci": Decimal("3")}),
+        (
+            "percentage",
+            {"value": Decimal("100.5")},
+            {"value": "A percentage must be between 0 and 100."},
+        ),
+        (
+            "percentage",
+            {"value": Decimal("-1")},
+            {"value": "A percentage must be between 0 and 100."},
+        ),
+        ("rate", {"value": Decimal("-0.1")}, {"value": f"A rate {_NEGATIVE}"}),
+        ("count", {"value": Decimal("-3")}, {"value": f"A count {_NEGATIVE}"}),
+        ("percentage", {"value": None}, {"value": _AVAILABLE_EMPTY}),
+        (
+            "percentage",
+            {"value": Decimal("4"), "status": "suppressed"},
+            {
+                "value": "A suppressed (small numbers) value has no figure: leave it empty (it is "
+                "never stored as zero)."
+            },
+        ),
+        (
+            "percentage",
+            {"value": Decimal("4"), "count": Decimal("-1")},
+            {"count": "The count cannot be negative."},
+        ),
+        (
+            "rate",
+            {"value": Decimal("4"), "denominator": Decimal("0")},
+            {"denominator": "The denominator must be greater than zero."},
+        ),
+        (
+            "percentage",
+            {"value": Decimal("4"), "count": Decimal("9"), "denominator": Decimal("8")},
+            {"count": "For a percentage the count cannot exceed the denominator."},
+        ),
+        (
+            "percentage",
+            {"value": Decimal("4"), "lower_ci": Decimal("5"), "upper_ci": Decimal("6")},
+            {"lower_ci": "The lower confidence limit (5) cannot be above the value (4)."},
+        ),
+        (
+            "percentage",
+            {"value": Decimal("4"), "upper_ci": Decimal("3")},
+            {"upper_ci": "The upper confidence limit (3) cannot be below the value (4)."},
+        ),
         (
             "percentage",
             {
@@ -278,12 +319,17 @@ def test_existing_values_are_looked_up_once_per_batch(site, write_csv, years, mo
                 "lower_ci": Decimal("3"),
                 "upper_ci": Decimal("2"),
             },
+            {"lower_ci": "The lower confidence limit cannot be above the upper."},
         ),
-        ("percentage", {"value": Decimal("4"), "lower_ci": Decimal("3"), "upper_ci": Decimal("5")}),
-        ("percentage", {"value": None, "status": "suppressed", "note": "c"}),
+        (
+            "percentage",
+            {"value": Decimal("4"), "lower_ci": Decimal("3"), "upper_ci": Decimal("5")},
+            {},
+        ),
+        ("percentage", {"value": None, "status": "suppressed", "note": "c"}, {}),
     ],
 )
-def test_figures_are_held_to_the_models_own_rules(unit, data):
+def test_figures_are_held_to_the_models_own_rules(unit, data, expected):
     indicator = IndicatorFactory.build(pk=1, unit=unit, multiplier=1 if unit == "count" else 100)
     fields = {
         "status": "available",
@@ -296,15 +342,15 @@ def test_figures_are_held_to_the_models_own_rules(unit, data):
         **data,
     }
     figure = tuple(fields[name] for name in DATA_FIELDS)
-    expected: dict[str, list[str]] = {}
+    cleaned: dict[str, list[str]] = {}
     try:
         Value(indicator=indicator, **fields).clean()
     except ValidationError as error:
-        expected = error.message_dict
+        cleaned = error.message_dict
 
-    # The importer holds a figure, as a tuple in DATA_FIELDS's order, to the same rules.
-    found = figure_errors(indicator, *figure[:6])
-    assert {field: [message] for field, message in found.items()} == expected
+    # The model's messages, and the importer's for a figure as a tuple in DATA_FIELDS's order.
+    assert cleaned == {field: [message] for field, message in expected.items()}
+    assert figure_errors(indicator, *figure[:6]) == expected
 
 
 # --- Signals, errors ----------------------------------------------------------------------------
