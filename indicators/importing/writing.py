@@ -42,7 +42,7 @@ from django.utils import timezone
 from indicators.models import ImportChange, Value
 
 #: Figures classified and written at a time (and changes undone at a time).
-BATCH_SIZE = 10_000
+BATCH_SIZE = 5_000
 #: Rows a statement, at most, of the INSERTs on SQLite (`ValueWriter.insert`).
 ROWS_PER_INSERT = 256
 #: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
