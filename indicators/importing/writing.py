@@ -43,8 +43,10 @@ from indicators.models import ImportChange, Value
 
 #: Figures classified and written at a time (and changes undone at a time).
 BATCH_SIZE = 5_000
-#: Rows a statement, at most, of the INSERTs on SQLite (`ValueWriter.insert`).
+#: Rows a statement, at most, of the INSERTs on SQLite (`ValueWriter.insert`), and keys a
+#: statement of its look-ups (`ValueWriter._fetch`).
 ROWS_PER_INSERT = 256
+KEYS_PER_LOOK_UP = 1024
 #: The parts of a figure an import sets; the rest of a Value is its key and bookkeeping.
 DATA_FIELDS = (
     "value",
@@ -202,7 +204,7 @@ class ValueWriter:
             f") SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
             f"ON {self._matching(width)}"
         )
-        for at, size in _fixed_sizes(len(keys), ROWS_PER_INSERT * 4):
+        for at, size in _fixed_sizes(len(keys), KEYS_PER_LOOK_UP):
             found = _sqlite_execute(
                 start + ", ".join([row_sql] * size) + end,
                 list(chain.from_iterable(keys[at : at + size])),
