@@ -13,7 +13,10 @@ writes a CSV file in our import template (streamed to a temporary folder), and m
 - the ceiling: a bare bulk insert of the same rows, as the import would store them, into a
   scratch copy of the values table (same columns, constraints, indexes and foreign keys):
   ``executemany`` on SQLite, ``COPY`` on PostgreSQL, in chunks of 10,000 rows, timing only the
-  database calls and the commit (building the rows is not timed);
+  database calls and the commit (building the rows is not timed). It is measured twice, before
+  the first import (into an empty database) and after the re-import (beside the imported
+  values), because the same insert has been seen to take three times as long in one run as in
+  another on the same machine; the ratios are to the faster of the two, the harder target;
 - ``manage.py import_values FILE`` into the empty values table, which stages the figures:
   rows per second and their ratio to the ceiling, and the process's peak resident memory
   (``ru_maxrss``; target: under 300 MB, for the whole process) and its growth during the import;
@@ -481,6 +484,10 @@ def main() -> None:
         flush=True,
     )
 
+    rows, before_seconds = ceiling(file_rows(args.rows, areas, periods, indicators, small))
+    assert rows == written
+    print(f"Ceiling, before the import: {before_seconds:.1f} s for {rows:,} rows", flush=True)
+
     first = run_import(path)
     print(f"Import (staged): {first['seconds']:.1f} s — {first['summary']}", flush=True)
     if f"{written:,} new figures" not in first["summary"]:
@@ -489,9 +496,10 @@ def main() -> None:
     print(f"Release of the staged import: {released['seconds']:.1f} s", flush=True)
     again = run_import(path)
     print(f"Re-import: {again['seconds']:.1f} s — {again['summary']}", flush=True)
-    rows, ceiling_seconds = ceiling(file_rows(args.rows, areas, periods, indicators, small))
+    rows, after_seconds = ceiling(file_rows(args.rows, areas, periods, indicators, small))
     assert rows == written
-    print(f"Ceiling: {ceiling_seconds:.1f} s for {rows:,} rows", flush=True)
+    print(f"Ceiling, after the re-import: {after_seconds:.1f} s for {rows:,} rows", flush=True)
+    ceiling_seconds = min(before_seconds, after_seconds)
     traced = None
     if args.trace:
         empty_values_table()
@@ -506,6 +514,8 @@ def main() -> None:
     print(f"\n{'':<44}{'seconds':>9}{'rows/s':>10}{'% of ceiling':>14}")
     for label, seconds in (
         (f"ceiling: bare bulk insert ({bulk})", ceiling_seconds),
+        ("  (before the import)", before_seconds),
+        ("  (after the re-import)", after_seconds),
         ("import_values, new figures (staged)", first["seconds"]),
         ("releasing them (publish_release)", released["seconds"]),
         ("import and release together", first["seconds"] + released["seconds"]),
@@ -513,7 +523,10 @@ def main() -> None:
     ):
         rate = written / seconds
         print(f"{label:<44}{seconds:>9.1f}{rate:>10,.0f}{rate / ceiling_rate:>14.0%}")
-    print(f"\nRatio to the ceiling ({bulk}), target at least {target:.0%} on {connection.vendor}:")
+    print(
+        f"\nRatio to the ceiling ({bulk}, the faster of its two runs), target at least "
+        f"{target:.0%} on {connection.vendor}:"
+    )
     print(f"  import_values (staged)           {ratio:>5.0%}  target {_met(ratio >= target)}")
     print(f"  import_values and its release    {both:>5.0%}  target {_met(both >= target)}")
     rule = released["rule_seconds"]
