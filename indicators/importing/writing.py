@@ -23,6 +23,7 @@ The figures an import has met are kept in a temporary table too (`remember`, `re
 the import can tell a repeated figure from a new one without holding every figure in memory.
 
 Bulk writes skip ``save()`` and signals: the import calls ``bump_content_version()`` itself.
+PostgreSQL's own statements (arrays of keys, ``COPY``, the sequence) are `postgres_writing`'s.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ Key = tuple[int, int, int, int]
 #: A figure's DATA_FIELDS, in that order.
 Data = tuple[Any, ...]
 _KEY_FIELDS = ("indicator_id", "area_id", "period_id", "breakdown_id")
-_KEY_NAMES = ("i", "a", "p", "b")
+#: The names of a key's columns in the look-ups' table of keys.
+KEY_NAMES = ("i", "a", "p", "b")
 _MET_TABLE = "import_values_met"  # temporary tables: see ValueWriter.temporary
 _CREATED = str(ImportChange.Action.CREATED)
 _UPDATED = str(ImportChange.Action.UPDATED)
@@ -93,6 +95,8 @@ def writer_for(batch_id: int) -> ValueWriter:
     """The writer for the default database's engine. It writes every new or changed figure
     as a staged value, beside the released one it would replace (`indicators.releases`)."""
     if connection.vendor == "postgresql":
+        from indicators.importing.postgres_writing import PostgresValueWriter
+
         return PostgresValueWriter(batch_id)
     return ValueWriter(batch_id)
 
@@ -199,7 +203,7 @@ class ValueWriter:
         thousand keys a statement, in the few sizes `insert` uses too."""
         width = len(keys[0])
         row_sql = "(" + ", ".join(["?"] * width) + ")"
-        start = f"WITH k({', '.join(_KEY_NAMES[:width])}) AS (VALUES "
+        start = f"WITH k({', '.join(KEY_NAMES[:width])}) AS (VALUES "
         end = (
             f") SELECT {self._selected()} FROM k CROSS JOIN {self.value_table} v "
             f"ON {self._matching(width)}"
@@ -223,7 +227,7 @@ class ValueWriter:
         indexes need the condition to be spelled out)."""
         terms = [
             f"v.{self.quote(self.value_fields[field].column)} = k.{name}"
-            for field, name in zip(_KEY_FIELDS[:width], _KEY_NAMES, strict=False)
+            for field, name in zip(_KEY_FIELDS[:width], KEY_NAMES, strict=False)
         ]
         if width == 3:
             terms.append(f"v.{self.quote(self.value_fields['breakdown_id'].column)} IS NULL")
@@ -269,6 +273,7 @@ class ValueWriter:
         if not inserted:
             return
         with transaction.atomic():
+            self.begin_batch()
             ids = self.new_ids(len(inserted))
             tail = (batch_id, stamp, True, *self.value_defaults)
             self.insert(
@@ -387,6 +392,9 @@ class ValueWriter:
                 f"{start_sql}… ({size} rows)",
             )
 
+    def begin_batch(self) -> None:
+        """Called first in each batch's transaction (`write`); nothing to do on SQLite."""
+
     def new_ids(self, count: int) -> list[int]:
         """Ids for new values: after the largest ever used (SQLite's AUTOINCREMENT never
         reuses one). Asked in the batch's transaction, which SQLite began IMMEDIATE (the
@@ -401,57 +409,6 @@ class ValueWriter:
             row = cursor.fetchone()
             largest = max(largest, row[0] if row else 0)
         return list(range(largest + 1, largest + 1 + count))
-
-
-class PostgresValueWriter(ValueWriter):
-    """PostgreSQL: keys sent as arrays, rows sent with COPY, ids from the table's sequence,
-    changes applied from a temporary table."""
-
-    temporary = "pg_temp"
-    integer = "bigint"
-    met_table_options = ""  # kept across the import's many transactions, dropped by forget
-
-    def max_params(self) -> int:
-        return 1 << 30  # keys go as arrays: any number in one query
-
-    def _fetch(
-        self,
-        cursor: Any,
-        keys: list[tuple[int, ...]],
-        released: dict[Key, Stored],
-        staged: dict[Key, Stored],
-    ) -> None:
-        """The keys as arrays, unnested; LIMIT 2 (each key has at most a released value and a
-        staged one) keeps the planner from flattening the look-up into a merge join that
-        filters every value of the indicator, so that each key is a probe of the unique
-        indexes."""
-        width = len(keys[0])
-        arrays = ", ".join(["%s::bigint[]"] * width)
-        names = ", ".join(_KEY_NAMES[:width])
-        sql = (
-            f"SELECT {self._selected()} FROM unnest({arrays}) AS k({names}) "
-            f"CROSS JOIN LATERAL (SELECT * FROM {self.value_table} v "
-            f"WHERE {self._matching(width)} LIMIT 2) v"
-        )
-        cursor.execute(sql, [*(list(column) for column in zip(*keys, strict=True))])
-        self._collect(cursor.fetchall(), released, staged)
-
-    def insert(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-        with (
-            connection.wrap_database_errors,  # a failed COPY raises Django's IntegrityError
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-    def new_ids(self, count: int) -> list[int]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Value._meta.db_table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
 
 
 def _fixed_sizes(count: int, largest: int) -> Iterable[tuple[int, int]]:

@@ -614,3 +614,37 @@ def test_an_import_changes_go_with_the_indicator_area_or_period_they_name(site, 
     Value.objects.all().delete()
     change.breakdown.delete()
     assert ImportChange.objects.count() == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's own setting (run in the PG phase)"
+)
+def test_batches_do_not_wait_for_the_disk_but_the_kept_import_does(
+    transactional_db, site, write_csv, years, monkeypatch
+):
+    """On PostgreSQL each batch's transaction commits without waiting for the disk
+    (``synchronous_commit`` off for that transaction alone); the setting is back on for the
+    import's last transaction, which keeps it, and for everything after."""
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    seen: list[tuple[str, str]] = []
+
+    def watching(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("SET LOCAL synchronous_commit"):
+            with context["connection"].cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                seen.append((sql, cursor.fetchone()[0]))
+        return result
+
+    rows = [row(area="E07000123", period=year, value="1") for year in YEARS[:7]]
+    with connection.execute_wrapper(watching):
+        report = import_values(source=write_csv([HEADER, *rows]), stage=True)
+
+    assert report.figures_new == 7
+    assert seen == [("SET LOCAL synchronous_commit TO OFF", "off")] * 3  # 3 + 3 + 1 figures
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    batch = ImportBatch.objects.get()
+    assert batch.rows_added == 7
+    assert Value.objects.filter(import_batch=batch, is_staged=True).count() == 7
