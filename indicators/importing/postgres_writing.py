@@ -59,7 +59,7 @@ class PostgresValueWriter(ValueWriter):
         staged and belong to an import that is not kept until its own last transaction, which
         does wait. Should the server stop meanwhile, the unfinished import is discarded as
         abandoned whatever it had written; the database itself stays consistent either way.
-        Each batch's wait for the disk cost more than writing it."""
+        The last transaction's wait for the disk takes every earlier batch's with it."""
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 

@@ -623,8 +623,9 @@ def test_batches_do_not_wait_for_the_disk_but_the_kept_import_does(
     transactional_db, site, write_csv, years, monkeypatch
 ):
     """On PostgreSQL each batch's transaction commits without waiting for the disk
-    (``synchronous_commit`` off for that transaction alone); the setting is back on for the
-    import's last transaction, which keeps it, and for everything after."""
+    (``synchronous_commit`` off for that transaction alone): every batch turns it off, and
+    nothing else does (the import's last transaction, which keeps it, is not a batch), so it
+    is on again once the import is done."""
     monkeypatch.setattr(services, "BATCH_SIZE", 3)
     seen: list[tuple[str, str]] = []
 
