@@ -95,6 +95,12 @@ class Visitor:
         aborted = "ERR_ABORTED" in (request.failure or "")
         if aborted and not request.is_navigation_request() and issued_by < self.document:
             return  # an icon or script of a page the visitor had already left
+        if aborted and request.resource_type in ("fetch", "xhr"):
+            # A script's own request, cancelled: by the script (a newer question replaces an
+            # older one) or by a click that leaves the page while it is on its way. Chromium
+            # may report that second case before it reports the new document, so the check
+            # above cannot be relied on for it.
+            return
         if request.url.endswith("/favicon.svg") and aborted:
             return  # the tab's icon, still loading when the test moved on to the next page
         self.problems.append(f"request failed: {request.url} ({request.failure})")

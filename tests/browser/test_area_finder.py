@@ -69,7 +69,9 @@ def test_suggestions_allow_for_a_typo_and_escape_closes_them(visitor: Visitor):
 
 def test_the_header_box_suggests_on_every_page_and_a_click_chooses(visitor: Visitor):
     page = visitor.open("/a-z/")
-    type_into(page, "#nav-area-q", "ribble")
+    # The click is on the answer to the whole word, not on one to its first letters.
+    with page.expect_response(lambda response: response.url.endswith("/suggest/?q=ribble")):
+        type_into(page, "#nav-area-q", "ribble")
     page.locator("#nav-area-q-options [role=option]", has_text="Ribble Valley").click()
     page.wait_for_url(f"**{area_path('E07000124')}")
     visitor.assert_no_problems()
