@@ -184,6 +184,16 @@ def _after(moment: datetime.datetime | None, then: datetime.datetime) -> bool:
     return moment is not None and moment > then
 
 
+def changes_released_since(
+    indicator: Indicator, moment: datetime.datetime
+) -> QuerySet[ImportChange]:
+    """The records of the figures of `indicator` that released imports changed after `moment`,
+    or whose release was undone after it. The imports are chosen first, so that the records
+    are read through the index that leads with the import, not from the whole table."""
+    since = _released().filter(Q(published_at__gt=moment) | Q(undone_at__gt=moment))
+    return ImportChange.objects.filter(batch__in=since.values("pk"), indicator=indicator)
+
+
 def _states(
     indicator: Indicator,
     moment: datetime.datetime,
@@ -195,12 +205,7 @@ def _states(
     """Every figure of the selection at `moment`, from the released figures now and the
     changes released imports made after it (two queries)."""
     values = Value.objects.public().filter(indicator=indicator)
-    changes = ImportChange.objects.filter(
-        Q(batch__published_at__gt=moment) | Q(batch__undone_at__gt=moment),
-        indicator=indicator,
-        batch__release=ImportBatch.Release.PUBLISHED,
-        batch__published_at__isnull=False,
-    )
+    changes = changes_released_since(indicator, moment)
     if areas:
         values, changes = values.filter(area__in=areas), changes.filter(area__in=areas)
     if periods:

@@ -7,7 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from core.formatting import day_and_time
 from indicators.models.areas import Area
@@ -238,17 +239,37 @@ class ImportChange(models.Model):
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
-    value = models.ForeignKey(
-        Value, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_changes"
-    )
-    # The figure's key, kept by Django (deleting an indicator, area, period or breakdown deletes
-    # its records here too) but without the database's own check of each reference: the
+    # Every reference here is kept by Django, without the database's own check of it: the
     # importer writes a record for every figure, from the keys of the values it has just
-    # written, and the check (a look-up in each of four tables for every record) cost as much
-    # as writing it. Nothing deletes those rows but through Django.
+    # written, and the check (a look-up in another table for every record, and on PostgreSQL
+    # one more pass over each batch's records at its commit) cost as much as writing them.
+    # Deleting an import, indicator, area, period or breakdown deletes its records here
+    # through Django, and deleting a value clears `value` here through Django; the code that
+    # deletes values with raw SQL (`writing.delete_written`, the release of staged figures)
+    # moves or deletes their records first.
+    #
+    # Indexed for what reads the records: an import's records (the unique index below leads
+    # with `batch`), a figure's (`value`), and whether an area, period or breakdown is still
+    # used by another import (`area`, `period`, and `breakdown` where there is one: most
+    # figures have none). An indicator's records are read only with the import's, through the
+    # unique index, so `indicator` has no index of its own.
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        db_constraint=False,
+        db_index=False,
+    )
+    value = models.ForeignKey(
+        Value,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_changes",
+        db_constraint=False,
+    )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Indicator, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     period = models.ForeignKey(
@@ -261,6 +282,7 @@ class ImportChange(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     action = models.CharField(max_length=8, choices=Action.choices)
     row_number = models.PositiveIntegerField(help_text="The row of the file that set it.")
@@ -273,16 +295,24 @@ class ImportChange(models.Model):
 
     class Meta:
         ordering = ["batch", "row_number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["batch", "indicator", "area", "period", "breakdown"],
-                name="import_change_unique_with_breakdown",
+        indexes = [
+            models.Index(
+                fields=["breakdown"],
+                name="import_change_breakdown",
                 condition=Q(breakdown__isnull=False),
-            ),
+            )
+        ]
+        constraints = [
+            # One figure once an import: a figure without a breakdown counts as breakdown 0
+            # (no breakdown has that id), so one index serves both kinds and the look-ups of
+            # an import's records, which a pair of partial indexes could not.
             models.UniqueConstraint(
-                fields=["batch", "indicator", "area", "period"],
-                name="import_change_unique_without_breakdown",
-                condition=Q(breakdown__isnull=True),
+                F("batch"),
+                F("indicator"),
+                F("area"),
+                F("period"),
+                Coalesce(F("breakdown"), models.Value(0)),
+                name="import_change_unique",
             ),
             models.CheckConstraint(
                 condition=Q(action="created", previous__isnull=True)
