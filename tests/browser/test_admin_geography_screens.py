@@ -49,6 +49,7 @@ def officer_visitor(browser: Browser, live_server) -> Iterator[Visitor]:
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_selector("#user-tools")
+        page.wait_for_load_state("load")
         yield visitor
     finally:
         context.close()
