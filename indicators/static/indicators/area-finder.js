@@ -137,6 +137,7 @@
         const data = await response.json();
         if (text === asked) {
           show(data.results);
+          input.dataset.answered = text; // which question the list answers (for the tests)
         }
       } catch (error) {
         if (error.name !== "AbortError") {
