@@ -6,6 +6,7 @@ its records is tested in test_bulk.)"""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -141,3 +142,51 @@ def test_what_reads_the_records_finds_them_through_an_index(imported, site):
         what: plan for what, query in reads.items() if _scans_the_records(plan := _plan(query))
     }
     assert not scans, "\n\n".join(f"{what}:\n{plan}" for what, plan in scans.items())
+
+
+def test_each_new_figure_has_a_record_of_its_own_key_and_row(site, write_csv, monkeypatch):
+    """Each record of an import names its own value's key and the row that gave it, in
+    batches that mix new figures with changed ones and across rows that give none (the
+    records of a batch are written in bulk, beside the values, from the same lists)."""
+    from indicators.importing import services
+
+    PeriodFactory(code="2012/13")
+    PeriodFactory(code="2013/14")
+    assert import_values(source=write_csv([HEADER, row(value="1")])).figures_new == 1
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    rows = [
+        row(value="2"),  # changed (row 2)
+        [""] * len(HEADER),  # blank (row 3)
+        row(area="E07000117", value="3"),  # new (row 4)
+        row(area="E12000002", value="4", breakdown="sex: Female"),  # new (row 5)
+        row(area="E07000117", period="2013/14", value="5"),  # new (row 6)
+        [""] * len(HEADER),  # blank (row 7)
+        row(indicator="cpp-count", value="6"),  # new (row 8)
+        row(indicator="cpp-count", area="E07000117", value="7", breakdown="sex: Male"),  # 9
+    ]
+    report = import_values(source=write_csv([HEADER, *rows]))
+    assert (report.figures_new, report.figures_changed) == (5, 1)
+    records = ImportChange.objects.filter(batch=report.batch).select_related("value")
+    made = {
+        record.row_number: (
+            record.action,
+            record.previous,
+            record.value.value,
+            (record.indicator_id, record.area_id, record.period_id, record.breakdown_id),
+            (
+                record.value.indicator_id,
+                record.value.area_id,
+                record.value.period_id,
+                record.value.breakdown_id,
+            ),
+        )
+        for record in records
+    }
+    assert sorted(made) == [2, 4, 5, 6, 8, 9]
+    assert [made[number][0] for number in (4, 5, 6, 8, 9)] == ["created"] * 5
+    assert made[2][0] == "updated" and Decimal(made[2][1]["value"]) == 1
+    assert all(made[number][1] is None for number in (4, 5, 6, 8, 9))
+    assert [made[number][2] for number in (2, 4, 5, 6, 8, 9)] == [2, 3, 4, 5, 6, 7]
+    assert all(kept == own for _, _, _, kept, own in made.values())  # each its own value's key
+    assert made[5][3][3] is not None and made[9][3][3] is not None  # the breakdowns kept
+    assert made[4][3][3] is None
